@@ -1,0 +1,21 @@
+package dev.otto.spring;
+
+import org.springframework.core.Ordered;
+
+/**
+ * The servlet filter orders Otto registers, so applications can place their own filters relative to them.
+ *
+ * <p>Trace ids come first, right after Spring Boot's observation filter ({@code HIGHEST_PRECEDENCE + 1}) so
+ * that an OpenTelemetry span is already current when the id is chosen. Problem handling wraps everything
+ * after it, including Spring Security (order {@code -100}), so authentication errors are problems too.
+ */
+public final class OttoFilterOrder {
+
+  /** Order of {@link dev.otto.problem.trace.TraceIdFilter}. */
+  public static final int TRACE = Ordered.HIGHEST_PRECEDENCE + 2;
+
+  /** Order of {@link dev.otto.problem.servlet.ProblemFilter}. */
+  public static final int PROBLEM = Ordered.HIGHEST_PRECEDENCE + 3;
+
+  private OttoFilterOrder() {}
+}

@@ -1,0 +1,116 @@
+package dev.otto.spring.problem;
+
+import dev.otto.problem.Problem;
+import dev.otto.problem.servlet.ProblemResponseWriter;
+import jakarta.servlet.http.HttpServletRequest;
+import jakarta.servlet.http.HttpServletResponse;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.URI;
+import java.util.Collection;
+import java.util.Map;
+import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.core.Ordered;
+import org.springframework.core.annotation.Order;
+import org.springframework.http.HttpHeaders;
+import org.springframework.http.HttpStatusCode;
+import org.springframework.http.ProblemDetail;
+import org.springframework.http.ResponseEntity;
+import org.springframework.web.bind.annotation.ControllerAdvice;
+import org.springframework.web.context.request.NativeWebRequest;
+import org.springframework.web.context.request.WebRequest;
+import org.springframework.web.servlet.mvc.method.annotation.ResponseEntityExceptionHandler;
+
+/**
+ * Lets Spring MVC decide status, headers and wording for its own exceptions (404, 405 with {@code Allow},
+ * 415, malformed bodies, ...) and writes the result through Otto's {@link ProblemResponseWriter}, so a
+ * client sees one problem format whether the error came from a controller, a filter or the container.
+ *
+ * <p>Lowest precedence: an application's own {@code @ControllerAdvice} handlers win. Exceptions Spring MVC
+ * does not know propagate to the {@link dev.otto.problem.servlet.ProblemFilter}, where the application's
+ * exception mappings apply.
+ */
+@ControllerAdvice
+@Order(Ordered.LOWEST_PRECEDENCE)
+final class OttoMvcExceptionHandler extends ResponseEntityExceptionHandler {
+
+  private static final Logger log = LoggerFactory.getLogger(OttoMvcExceptionHandler.class);
+  private static final URI ABOUT_BLANK = URI.create("about:blank");
+
+  private final ProblemResponseWriter writer;
+
+  OttoMvcExceptionHandler(ProblemResponseWriter writer) {
+    this.writer = writer;
+  }
+
+  /**
+   * Writes the response Spring MVC prepared and returns {@code null}, which tells Spring MVC the request
+   * is handled and leaves no body for its own converters to render.
+   */
+  @Override
+  protected @Nullable ResponseEntity<Object> handleExceptionInternal(
+      Exception ex,
+      @Nullable Object body,
+      HttpHeaders headers,
+      HttpStatusCode statusCode,
+      WebRequest webRequest) {
+    ResponseEntity<Object> prepared =
+        super.handleExceptionInternal(ex, body, headers, statusCode, webRequest);
+    if (prepared == null || !(webRequest instanceof NativeWebRequest nativeRequest)) {
+      return prepared;
+    }
+    HttpServletRequest request = nativeRequest.getNativeRequest(HttpServletRequest.class);
+    HttpServletResponse response = nativeRequest.getNativeResponse(HttpServletResponse.class);
+    if (request == null || response == null) {
+      return prepared;
+    }
+    int status = prepared.getStatusCode().value();
+    if (status >= 500) {
+      log.error("Spring MVC failed to handle {} {}", request.getMethod(), request.getRequestURI(), ex);
+    }
+    prepared.getHeaders().forEach((name, values) -> values.forEach(v -> response.addHeader(name, v)));
+    try {
+      writer.write(request, response, toProblem(prepared.getBody(), status));
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    return null;
+  }
+
+  private static Problem toProblem(@Nullable Object body, int status) {
+    Problem.Builder problem = Problem.builder(status);
+    if (!(body instanceof ProblemDetail detail)) {
+      return problem.build();
+    }
+    URI type = detail.getType();
+    if (type != null && !ABOUT_BLANK.equals(type)) {
+      problem.type(type);
+    }
+    if (detail.getTitle() != null) {
+      problem.title(detail.getTitle());
+    }
+    // Spring's 4xx details describe what the client sent; 5xx details describe the server and stay out.
+    if (status < 500) {
+      problem.detail(detail.getDetail());
+    }
+    Map<String, @Nullable Object> properties = detail.getProperties();
+    if (properties != null) {
+      properties.forEach((name, value) -> problem.extension(name, jsonSafe(value)));
+    }
+    return problem.build();
+  }
+
+  private static @Nullable Object jsonSafe(@Nullable Object value) {
+    if (value == null
+        || value instanceof String
+        || value instanceof Number
+        || value instanceof Boolean
+        || value instanceof Collection<?>
+        || value instanceof Map<?, ?>) {
+      return value;
+    }
+    return value.toString();
+  }
+}
