@@ -1,0 +1,25 @@
+package dev.otto.demo;
+
+import java.util.Map;
+import org.springframework.web.bind.annotation.GetMapping;
+import org.springframework.web.bind.annotation.RestController;
+
+/** The demo's own endpoints. */
+@RestController
+class DemoController {
+
+  /** Liveness: touches no dependency, so it answers even when Redis and PostgreSQL are down. */
+  @GetMapping("/health")
+  Map<String, String> health() {
+    return Map.of("status", "UP");
+  }
+
+  /**
+   * Fails with a message no client may see; the problem filter answers with a bare 500 and logs the
+   * exception once with the trace id.
+   */
+  @GetMapping("/api/boom")
+  Map<String, String> boom() {
+    throw new IllegalStateException("database password is hunter2 (a secret that must never leak)");
+  }
+}
