@@ -1,0 +1,143 @@
+package dev.otto.ratelimit.redis;
+
+import io.lettuce.core.RedisClient;
+import io.lettuce.core.api.StatefulRedisConnection;
+import io.lettuce.core.codec.StringCodec;
+import io.lettuce.core.resource.ClientResources;
+import java.time.Duration;
+import java.util.Objects;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executor;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
+import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Holds the one connection the Redis limiter uses and knows who owns what.
+ *
+ * <p>When Otto opens the connection (from a URI or a user's client) and the first attempt fails, for
+ * example because Redis is not up yet, it tries again every {@link #RETRY_DELAY} in the background, so an
+ * application can start without Redis and pick it up later; meanwhile calls fail fast. Once connected,
+ * Lettuce reconnects by itself.
+ */
+final class RedisConnector implements AutoCloseable {
+
+  private static final Logger LOG = LoggerFactory.getLogger(RedisConnector.class);
+
+  static final Duration RETRY_DELAY = Duration.ofSeconds(1);
+
+  private final @Nullable Supplier<CompletableFuture<StatefulRedisConnection<String, String>>> opener;
+  private final @Nullable RedisClient client;
+  private final boolean ownsClient;
+  private final @Nullable ClientResources ownedResources;
+  private final Executor executor;
+  private volatile CompletableFuture<StatefulRedisConnection<String, String>> current;
+  private volatile boolean closed;
+
+  private RedisConnector(
+      @Nullable Supplier<CompletableFuture<StatefulRedisConnection<String, String>>> opener,
+      @Nullable RedisClient client, boolean ownsClient, @Nullable ClientResources ownedResources,
+      @Nullable StatefulRedisConnection<String, String> given) {
+    this.opener = opener;
+    this.client = client;
+    this.ownsClient = ownsClient;
+    this.ownedResources = ownedResources;
+    this.current = given != null ? CompletableFuture.completedFuture(given) : new CompletableFuture<>();
+    this.executor = given != null
+        ? given.getResources().eventExecutorGroup()
+        : Objects.requireNonNull(client).getResources().eventExecutorGroup();
+    if (opener != null) {
+      open();
+    }
+  }
+
+  /** Otto created the client (and its resources) and closes everything. */
+  static RedisConnector owning(RedisClient client, io.lettuce.core.RedisURI uri, ClientResources resources) {
+    return new RedisConnector(() -> client.connectAsync(StringCodec.UTF8, uri).toCompletableFuture(),
+        client, true, resources, null);
+  }
+
+  /** The user's client: Otto opens and closes its own connection, never the client. */
+  static RedisConnector sharing(RedisClient client) {
+    // RedisClient has no asynchronous connect without a URI; run the blocking one off the caller's thread,
+    // on the client's computation pool (not its I/O threads, which complete the connect).
+    return new RedisConnector(
+        () -> CompletableFuture.supplyAsync(() -> client.connect(StringCodec.UTF8),
+            client.getResources().eventExecutorGroup()),
+        client, false, null, null);
+  }
+
+  /** The user's connection: Otto uses it and never closes it. */
+  static RedisConnector borrowing(StatefulRedisConnection<String, String> connection) {
+    return new RedisConnector(null, null, false, null, connection);
+  }
+
+  /**
+   * Returns the Lettuce computation threads of the client or connection, for work that must not run on
+   * the caller's or the JDK's timeout thread.
+   */
+  Executor executor() {
+    return executor;
+  }
+
+  /**
+   * Returns the connection: completed when connected, pending during the first attempt, failed while
+   * Otto's connection attempts fail (the next one is already scheduled).
+   */
+  CompletableFuture<StatefulRedisConnection<String, String>> connection() {
+    return current;
+  }
+
+  private void open() {
+    if (closed || opener == null || client == null) {
+      return;
+    }
+    CompletableFuture<StatefulRedisConnection<String, String>> attempt;
+    try {
+      attempt = opener.get();
+    } catch (RuntimeException e) {
+      attempt = CompletableFuture.failedFuture(e);
+    }
+    current = attempt;
+    attempt.whenComplete((connection, failure) -> {
+      if (failure != null) {
+        if (closed) {
+          return;
+        }
+        LOG.debug("Cannot connect to Redis for rate limiting ({}); trying again in {}", failure.toString(),
+            RETRY_DELAY);
+        try {
+          client.getResources().eventExecutorGroup()
+              .schedule(this::open, RETRY_DELAY.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (RejectedExecutionException e) {
+          LOG.warn("Cannot schedule the next Redis connection attempt: the Lettuce client was shut down", e);
+        }
+      } else if (closed) {
+        connection.closeAsync();
+      }
+    });
+  }
+
+  @Override
+  public void close() {
+    if (closed) {
+      return;
+    }
+    closed = true;
+    if (opener != null) {
+      CompletableFuture<StatefulRedisConnection<String, String>> last = current;
+      if (last.isDone() && !last.isCompletedExceptionally()) {
+        last.join().close();
+      }
+    }
+    if (ownsClient && client != null) {
+      client.shutdown(Duration.ZERO, Duration.ofSeconds(2));
+    }
+    if (ownedResources != null) {
+      ownedResources.shutdown(0, 2, TimeUnit.SECONDS);
+    }
+  }
+}

@@ -1,0 +1,435 @@
+package dev.otto.ratelimit.servlet;
+
+import dev.otto.problem.Problem;
+import dev.otto.problem.servlet.ProblemResponseWriter;
+import dev.otto.ratelimit.RateLimitDecision;
+import dev.otto.ratelimit.RateLimitListener;
+import dev.otto.ratelimit.RateLimitPolicy;
+import dev.otto.ratelimit.RateLimiter;
+import jakarta.servlet.DispatcherType;
+import jakarta.servlet.Filter;
+import jakarta.servlet.FilterChain;
+import jakarta.servlet.ServletException;
+import jakarta.servlet.ServletRequest;
+import jakarta.servlet.ServletResponse;
+import jakarta.servlet.http.HttpServletRequest;
+import jakarta.servlet.http.HttpServletResponse;
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Rate-limits HTTP requests: checks each request against the {@link RateLimitRule rules} it matches,
+ * writes the {@code RateLimit-Policy} and {@code RateLimit} header fields, and answers {@code 429} when a
+ * limit is exceeded.
+ *
+ * <pre>{@code
+ * ClientIpResolver clientIp = ClientIpResolver.builder().trustedProxies("127.0.0.0/8", "::1").build();
+ * RateLimitFilter filter = RateLimitFilter.builder()
+ *     .limiter(LocalRateLimiter.builder().build())
+ *     .rule(RateLimitRule.builder()
+ *         .policy(RateLimitPolicy.of("greeting", 10, Duration.ofSeconds(10)))
+ *         .path("/api/greeting")
+ *         .key(KeyResolver.firstOf(KeyResolver.header("X-Api-Key"), KeyResolver.clientIp(clientIp)))
+ *         .build())
+ *     .build();
+ * servletContext.addFilter("rateLimit", filter).addMappingForUrlPatterns(null, false, "/*");
+ * }</pre>
+ *
+ * <h2>Per request</h2>
+ * Only the initial ({@link DispatcherType#REQUEST REQUEST}) dispatch is limited; forwards, includes, error
+ * and async dispatches of the same request pass, so a request is charged once. Every matching rule is
+ * checked, each with its own key and decision, in the order the rules were added:
+ * <ol>
+ *   <li>First every matching rule's key is resolved. An unusable key ({@link InvalidRateLimitKeyException})
+ *       or a missing key under {@link MissingKey#REJECT} answers {@code 400} before any limit is charged.
+ *   <li>Then the limiter decides each rule. An enforcing rule that rejects ends the checks (later rules are
+ *       not charged for a request that is not served; earlier ones have been) and the request is answered
+ *       {@code 429} without calling the rest of the chain.
+ *   <li>Otherwise the chain runs, with the header fields already set so they survive however the
+ *       application commits the response.
+ * </ol>
+ *
+ * <h2>Responses</h2>
+ * Every response subject to an enforcing rule carries, per draft-ietf-httpapi-ratelimit-headers-11,
+ * {@code RateLimit-Policy: "greeting";q=10;w=10} (the quota and the window in seconds of each limit of
+ * each checked policy; see the naming of several limits below) and {@code RateLimit: "greeting";r=7;t=4}
+ * (for each checked policy, the requests remaining and the seconds until full of the limit that decided).
+ * A policy with several limits lists each: the first (shortest period) under the policy's name, the others
+ * as {@code "name#2"}, {@code "name#3"}, …. Header values are made only from policy names and numbers,
+ * never from request input.
+ *
+ * <p>A rejection is an RFC 9457 problem written by the {@link ProblemResponseWriter}: status {@code 429},
+ * type {@code https://otto.dev/problems/rate-limited}, title {@code Too Many Requests}, detail
+ * {@code Rate limit "greeting" exceeded; retry in 4 seconds.}, extensions {@code policy} and
+ * {@code retryAfter}, and the header {@code Retry-After} in whole seconds (at least 1). The {@code 400}
+ * answers use the types {@code https://otto.dev/problems/invalid-rate-limit-key} and
+ * {@code https://otto.dev/problems/missing-rate-limit-key} and never repeat the key.
+ *
+ * <h2>Shadow rules</h2>
+ * A shadow rule is decided and reported to the listeners ({@code shadow = true}) and a would-be rejection
+ * is logged at DEBUG, but it never rejects, never answers {@code 400} and adds no header fields: observing
+ * a policy must not change a single response.
+ *
+ * <h2>Failure</h2>
+ * The limiter never causes a {@code 5xx}. If it throws (a {@link dev.otto.ratelimit.RateLimiterUnavailableException}
+ * from a Redis limiter, or any other runtime exception), the request passes without that limit and without
+ * its header fields; the first failure is logged at WARN and later ones at DEBUG until the limiter decides
+ * again, which is logged at INFO. To keep limiting while Redis is down, give the filter a
+ * {@code FallbackRateLimiter}, which decides locally instead of throwing. A key resolver that throws
+ * anything but {@link InvalidRateLimitKeyException} is logged at WARN and its rule skipped. Listener
+ * exceptions are logged and ignored.
+ *
+ * <p>Threading: immutable configuration, thread-safe; the limiter, resolvers and listeners are called on
+ * the request thread. The filter owns nothing: {@link #destroy()} does not close the limiter.
+ */
+public final class RateLimitFilter implements Filter {
+
+  private static final Logger log = LoggerFactory.getLogger(RateLimitFilter.class);
+
+  static final String RATE_LIMITED_TYPE = "https://otto.dev/problems/rate-limited";
+  static final String INVALID_KEY_TYPE = "https://otto.dev/problems/invalid-rate-limit-key";
+  static final String MISSING_KEY_TYPE = "https://otto.dev/problems/missing-rate-limit-key";
+
+  /** The bucket all keyless requests share under {@link MissingKey#SHARED}. */
+  static final String SHARED_KEY = "-";
+
+  private final RateLimiter limiter;
+  private final RateLimitRule[] rules;
+  private final ProblemResponseWriter responseWriter;
+  private final RateLimitListener[] listeners;
+  private final AtomicBoolean limiterFailing = new AtomicBoolean();
+
+  private RateLimitFilter(Builder builder, RateLimiter limiter) {
+    this.limiter = limiter;
+    this.rules = builder.rules.toArray(new RateLimitRule[0]);
+    this.responseWriter = builder.responseWriter != null ? builder.responseWriter : ProblemResponseWriter.create();
+    this.listeners = builder.listeners.toArray(new RateLimitListener[0]);
+  }
+
+  /**
+   * Starts a filter configuration. {@link Builder#limiter limiter} and at least one
+   * {@link Builder#rule rule} are required.
+   *
+   * @return a new builder; not thread-safe
+   */
+  public static Builder builder() {
+    return new Builder();
+  }
+
+  /**
+   * Limits the request as described on the class.
+   *
+   * @throws IOException when writing a problem fails (typically the client went away), or as thrown by the
+   *     chain
+   * @throws ServletException as thrown by the chain
+   */
+  @Override
+  public void doFilter(ServletRequest servletRequest, ServletResponse servletResponse, FilterChain chain)
+      throws IOException, ServletException {
+    if (!(servletRequest instanceof HttpServletRequest request)
+        || !(servletResponse instanceof HttpServletResponse response)
+        || request.getDispatcherType() != DispatcherType.REQUEST) {
+      chain.doFilter(servletRequest, servletResponse);
+      return;
+    }
+    String method = request.getMethod();
+    String path = pathWithinApplication(request);
+    RateLimitRule[] matched = null;
+    String[] keys = null;
+    int count = 0;
+    for (RateLimitRule rule : rules) {
+      if (!rule.matches(method, path)) {
+        continue;
+      }
+      String key;
+      try {
+        key = resolveKey(rule, request);
+      } catch (InvalidRateLimitKeyException e) {
+        writeKeyProblem(request, response, INVALID_KEY_TYPE, "Invalid rate-limit key",
+            "The rate-limit key of this request cannot be used: keys are 1-256 visible ASCII characters, "
+                + "sent once.");
+        return;
+      }
+      if (key == null) {
+        MissingKey missing = rule.missingKey();
+        if (missing == MissingKey.SHARED) {
+          key = SHARED_KEY;
+        } else if (missing == MissingKey.REJECT && !rule.shadow()) {
+          writeKeyProblem(request, response, MISSING_KEY_TYPE, "Missing rate-limit key",
+              "Rate limit \"" + rule.policy().name() + "\" needs a key that this request does not carry.");
+          return;
+        } else {
+          continue; // SKIP, or REJECT under a shadow rule, which must not change the response
+        }
+      }
+      if (matched == null) {
+        matched = new RateLimitRule[rules.length];
+        keys = new String[rules.length];
+      }
+      matched[count] = rule;
+      keys[count] = key;
+      count++;
+    }
+    if (matched == null) {
+      chain.doFilter(request, response);
+      return;
+    }
+    HeaderCollector headers = new HeaderCollector(count);
+    for (int i = 0; i < count; i++) {
+      RateLimitRule rule = matched[i];
+      RateLimitDecision decision = decide(rule, keys[i]);
+      if (decision == null) {
+        continue;
+      }
+      if (rule.shadow()) {
+        if (!decision.allowed() && log.isDebugEnabled()) {
+          log.debug("Shadow rate limit \"{}\" would have rejected a request (retry in {} s); it passes",
+              rule.policy().name(), decision.retryAfterSeconds());
+        }
+        continue;
+      }
+      headers.add(rule.headers(), decision);
+      if (!decision.allowed()) {
+        headers.writeTo(response);
+        reject(request, response, rule.policy(), decision);
+        return;
+      }
+    }
+    headers.writeTo(response);
+    chain.doFilter(request, response);
+  }
+
+  /**
+   * Resolves a rule's key: {@code null} when there is none (or the resolver failed).
+   *
+   * @throws InvalidRateLimitKeyException when an enforcing rule's key is unusable
+   */
+  private @Nullable String resolveKey(RateLimitRule rule, HttpServletRequest request) {
+    try {
+      String key = rule.key().resolve(request);
+      return key == null || key.isEmpty() ? null : key;
+    } catch (InvalidRateLimitKeyException e) {
+      if (log.isDebugEnabled()) {
+        log.debug("Unusable rate-limit key for policy \"{}\": {}", rule.policy().name(), e.getMessage());
+      }
+      if (rule.shadow()) {
+        return null; // a shadow rule must not change the response: it has no key for this request
+      }
+      throw e;
+    } catch (RuntimeException e) {
+      log.warn("Key resolver {} of rate limit \"{}\" failed; the rule does not limit this request",
+          rule.key(), rule.policy().name(), e);
+      return null;
+    }
+  }
+
+  private @Nullable RateLimitDecision decide(RateLimitRule rule, String key) {
+    RateLimitPolicy policy = rule.policy();
+    RateLimitDecision decision;
+    try {
+      decision = limiter.tryAcquire(key, policy);
+    } catch (RuntimeException e) {
+      if (limiterFailing.compareAndSet(false, true)) {
+        log.warn("Rate limiter failed while checking policy \"{}\"; requests pass without this limit until "
+            + "it decides again (use a FallbackRateLimiter to keep limiting locally when Redis fails)",
+            policy.name(), e);
+      } else {
+        log.debug("Rate limiter still failing for policy \"{}\": {}", policy.name(), e.toString());
+      }
+      return null;
+    }
+    if (limiterFailing.get() && limiterFailing.compareAndSet(true, false)) {
+      log.info("Rate limiter decides again; requests are limited");
+    }
+    for (RateLimitListener listener : listeners) {
+      try {
+        listener.onDecision(policy, decision, rule.shadow());
+      } catch (RuntimeException e) {
+        log.warn("Rate-limit listener {} failed; the decision stands", listener, e);
+      }
+    }
+    return decision;
+  }
+
+  private void reject(HttpServletRequest request, HttpServletResponse response, RateLimitPolicy policy,
+      RateLimitDecision decision) throws IOException {
+    long retryAfter = decision.retryAfterSeconds();
+    response.setHeader("Retry-After", Long.toString(retryAfter));
+    Problem problem = Problem.builder(429)
+        .type(RATE_LIMITED_TYPE)
+        .title("Too Many Requests")
+        .detail("Rate limit \"" + policy.name() + "\" exceeded; retry in " + retryAfter
+            + (retryAfter == 1 ? " second." : " seconds."))
+        .extension("policy", policy.name())
+        .extension("retryAfter", retryAfter)
+        .build();
+    responseWriter.write(request, response, problem);
+  }
+
+  private void writeKeyProblem(HttpServletRequest request, HttpServletResponse response, String type,
+      String title, String detail) throws IOException {
+    responseWriter.write(request, response, Problem.builder(400).type(type).title(title).detail(detail).build());
+  }
+
+  /**
+   * The path the container mapped the request by: decoded, without path parameters, with dot segments
+   * resolved (Servlet 6, section 3.5).
+   */
+  static String pathWithinApplication(HttpServletRequest request) {
+    String servletPath = request.getServletPath();
+    String pathInfo = request.getPathInfo();
+    String path;
+    if (pathInfo == null || pathInfo.isEmpty()) {
+      path = servletPath == null ? "" : servletPath;
+    } else if (servletPath == null || servletPath.isEmpty()) {
+      path = pathInfo;
+    } else {
+      path = servletPath + pathInfo;
+    }
+    return path.isEmpty() ? "/" : path;
+  }
+
+  @Override
+  public String toString() {
+    return "RateLimitFilter[limiter=" + limiter + ", rules=" + List.of(rules) + "]";
+  }
+
+  /** Collects the header field items of the enforcing decisions of one request. */
+  private static final class HeaderCollector {
+
+    private final PolicyHeaders[] policies;
+    private final String[] items;
+    private final long[] remaining;
+    private int size;
+
+    HeaderCollector(int capacity) {
+      policies = new PolicyHeaders[capacity];
+      items = new String[capacity];
+      remaining = new long[capacity];
+    }
+
+    /** Adds a decision; a policy checked twice (under two rules) keeps the decision with less remaining. */
+    void add(PolicyHeaders policy, RateLimitDecision decision) {
+      for (int i = 0; i < size; i++) {
+        if (policies[i].policy().name().equals(policy.policy().name())) {
+          if (decision.remaining() < remaining[i] || !decision.allowed()) {
+            items[i] = policy.rateLimitItem(decision);
+            remaining[i] = decision.remaining();
+          }
+          return;
+        }
+      }
+      policies[size] = policy;
+      items[size] = policy.rateLimitItem(decision);
+      remaining[size] = decision.remaining();
+      size++;
+    }
+
+    void writeTo(HttpServletResponse response) {
+      if (size == 0) {
+        return;
+      }
+      if (size == 1) {
+        response.setHeader("RateLimit-Policy", policies[0].policyItems());
+        response.setHeader("RateLimit", items[0]);
+        return;
+      }
+      StringBuilder policyField = new StringBuilder();
+      StringBuilder rateField = new StringBuilder();
+      for (int i = 0; i < size; i++) {
+        if (i > 0) {
+          policyField.append(", ");
+          rateField.append(", ");
+        }
+        policyField.append(policies[i].policyItems());
+        rateField.append(items[i]);
+      }
+      response.setHeader("RateLimit-Policy", policyField.toString());
+      response.setHeader("RateLimit", rateField.toString());
+    }
+  }
+
+  /**
+   * Configures a {@link RateLimitFilter}. Each method validates its argument at once. Not thread-safe; the
+   * filter it builds is.
+   */
+  public static final class Builder {
+
+    private @Nullable RateLimiter limiter;
+    private final List<RateLimitRule> rules = new ArrayList<>();
+    private @Nullable ProblemResponseWriter responseWriter;
+    private final List<RateLimitListener> listeners = new ArrayList<>();
+
+    private Builder() {
+    }
+
+    /**
+     * Sets the limiter that decides. Required. The filter never closes it.
+     *
+     * @param limiter for example a {@code LocalRateLimiter} or a {@code FallbackRateLimiter}
+     * @return this builder
+     */
+    public Builder limiter(RateLimiter limiter) {
+      this.limiter = Objects.requireNonNull(limiter, "limiter");
+      return this;
+    }
+
+    /**
+     * Adds a rule; at least one is required. Rules are checked in the order added.
+     *
+     * @param rule the rule
+     * @return this builder
+     */
+    public Builder rule(RateLimitRule rule) {
+      rules.add(Objects.requireNonNull(rule, "rule"));
+      return this;
+    }
+
+    /**
+     * Sets the writer of the {@code 429} and {@code 400} problems. Default
+     * {@link ProblemResponseWriter#create()}; pass the application's writer to share its listeners.
+     *
+     * @param responseWriter the writer
+     * @return this builder
+     */
+    public Builder responseWriter(ProblemResponseWriter responseWriter) {
+      this.responseWriter = Objects.requireNonNull(responseWriter, "responseWriter");
+      return this;
+    }
+
+    /**
+     * Adds a listener told of every decision through
+     * {@link RateLimitListener#onDecision(RateLimitPolicy, RateLimitDecision, boolean)}, shadow rules
+     * included; listeners run in the order added, on the request thread.
+     *
+     * @param listener the listener
+     * @return this builder
+     */
+    public Builder listener(RateLimitListener listener) {
+      listeners.add(Objects.requireNonNull(listener, "listener"));
+      return this;
+    }
+
+    /**
+     * Creates the filter.
+     *
+     * @return the immutable filter
+     * @throws IllegalStateException when the limiter or every rule is missing
+     */
+    public RateLimitFilter build() {
+      if (limiter == null) {
+        throw new IllegalStateException("RateLimitFilter needs a limiter; call limiter(RateLimiter)");
+      }
+      if (rules.isEmpty()) {
+        throw new IllegalStateException("RateLimitFilter needs at least one rule; call rule(RateLimitRule)");
+      }
+      return new RateLimitFilter(this, limiter);
+    }
+  }
+}

@@ -1,0 +1,186 @@
+package dev.otto.ratelimit.fallback;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.otto.ratelimit.FailureMode;
+import dev.otto.ratelimit.FakeClock;
+import dev.otto.ratelimit.RateLimitBackend;
+import dev.otto.ratelimit.RateLimitDecision;
+import dev.otto.ratelimit.RateLimitListener;
+import dev.otto.ratelimit.RateLimitPolicy;
+import dev.otto.ratelimit.RateLimiterUnavailableException;
+import dev.otto.ratelimit.local.LocalRateLimiter;
+import dev.otto.ratelimit.redis.RedisRateLimiter;
+import dev.otto.testsupport.RedisServerProcess;
+import java.time.Duration;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * How the fallback limiter decides while Redis is unreachable. Redis here is a port whose server was killed,
+ * so every call fails at once with "connection refused"; the fault tests cover hanging and returning Redis.
+ */
+class FallbackRateLimiterTest {
+
+  private static RedisServerProcess deadServer;
+  private static RedisRateLimiter deadRedis;
+
+  private final RateLimitPolicy policy = RateLimitPolicy.of("api", 2, Duration.ofHours(1));
+  private final FakeClock clock = new FakeClock();
+  private final RecordingListener listener = new RecordingListener();
+
+  @BeforeAll
+  static void killRedis() {
+    deadServer = RedisServerProcess.start();
+    deadServer.kill();
+    deadRedis = RedisRateLimiter.builder().uri(deadServer.uri()).build();
+  }
+
+  @AfterAll
+  static void cleanUp() {
+    deadRedis.close();
+    deadServer.close();
+  }
+
+  private FallbackRateLimiter.Builder fallback() {
+    return FallbackRateLimiter.builder().primary(deadRedis).clock(clock).listener(listener);
+  }
+
+  @Test
+  void decidesLocallyFromTheFirstFailureAndOpensAfterTheThreshold() {
+    assertThatThrownBy(() -> deadRedis.tryAcquire("k", policy)).isInstanceOf(RateLimiterUnavailableException.class);
+    try (FallbackRateLimiter limiter = fallback().failureThreshold(3).build()) {
+      RateLimitDecision first = limiter.tryAcquire("k", policy);
+      RateLimitDecision second = limiter.tryAcquire("k", policy);
+      assertThat(limiter.isDegraded()).isFalse();
+      assertThat(listener.engaged).isEmpty();
+
+      RateLimitDecision third = limiter.tryAcquire("k", policy);
+      assertThat(limiter.isDegraded()).isTrue();
+      assertThat(listener.engaged).singleElement().isInstanceOf(RateLimiterUnavailableException.class);
+
+      assertThat(first.backend()).isEqualTo(RateLimitBackend.LOCAL);
+      assertThat(first.allowed()).isTrue();
+      assertThat(second.allowed()).isTrue();
+      assertThat(third.allowed()).isFalse();
+      assertThat(third.backend()).isEqualTo(RateLimitBackend.LOCAL);
+      assertThat(limiter.tryAcquire("k", policy).backend()).isEqualTo(RateLimitBackend.LOCAL);
+      assertThat(listener.engaged).hasSize(1);
+    }
+  }
+
+  @Test
+  void decidesLocallyOnTheAsynchronousPathToo() throws Exception {
+    try (FallbackRateLimiter limiter = fallback().failureThreshold(1).build()) {
+      RateLimitDecision decision = limiter.tryAcquireAsync("k", policy, 2).toCompletableFuture().get(5, TimeUnit.SECONDS);
+      assertThat(decision.allowed()).isTrue();
+      assertThat(decision.backend()).isEqualTo(RateLimitBackend.LOCAL);
+      assertThat(limiter.isDegraded()).isTrue();
+      assertThat(limiter.tryAcquireAsync("k", policy, 1).toCompletableFuture().get().allowed()).isFalse();
+    }
+  }
+
+  @Test
+  void appliesTheLocalPolicyWhileDegraded() {
+    RateLimitPolicy perInstance = RateLimitPolicy.of("api", 1, Duration.ofHours(1));
+    try (FallbackRateLimiter limiter = fallback().localPolicy(p -> perInstance).build()) {
+      assertThat(limiter.tryAcquire("k", policy).allowed()).isTrue();
+      RateLimitDecision second = limiter.tryAcquire("k", policy);
+      assertThat(second.allowed()).isFalse();
+      assertThat(second.limit()).isEqualTo(perInstance.limits().get(0));
+
+      RateLimitDecision tooMany = limiter.tryAcquire("other", policy, 2);
+      assertThat(tooMany.allowed()).as("more permits than the local policy's burst").isFalse();
+      assertThat(tooMany.backend()).isEqualTo(RateLimitBackend.LOCAL);
+    }
+  }
+
+  @Test
+  void usesTheLocalLimiterItWasGiven() {
+    LocalRateLimiter local = LocalRateLimiter.builder().clock(clock).build();
+    local.tryAcquire("k", policy, 2);
+    try (FallbackRateLimiter limiter = fallback().local(local).build()) {
+      assertThat(limiter.tryAcquire("k", policy).allowed()).isFalse();
+    }
+  }
+
+  @Test
+  void allowsEverythingWithoutAStoreWhenFailingOpen() {
+    try (FallbackRateLimiter limiter = fallback().failureMode(FailureMode.FAIL_OPEN).failureThreshold(1).build()) {
+      for (int i = 0; i < 5; i++) {
+        RateLimitDecision decision = limiter.tryAcquire("k", policy);
+        assertThat(decision.allowed()).isTrue();
+        assertThat(decision.backend()).isEqualTo(RateLimitBackend.NONE);
+        assertThat(decision.remaining()).isEqualTo(1);
+        assertThat(decision.retryAfter()).isZero();
+      }
+      assertThat(limiter.isDegraded()).isTrue();
+    }
+  }
+
+  @Test
+  void rejectsEverythingUntilTheNextProbeWhenFailingClosed() {
+    try (FallbackRateLimiter limiter = fallback().failureMode(FailureMode.FAIL_CLOSED)
+        .probeInterval(Duration.ofSeconds(2)).build()) {
+      for (int i = 0; i < 5; i++) {
+        RateLimitDecision decision = limiter.tryAcquire("k", policy);
+        assertThat(decision.allowed()).isFalse();
+        assertThat(decision.backend()).isEqualTo(RateLimitBackend.NONE);
+        assertThat(decision.retryAfter()).isEqualTo(Duration.ofSeconds(2));
+        assertThat(decision.retryAfterSeconds()).isEqualTo(2);
+      }
+    }
+  }
+
+  @Test
+  void keepsDecidingWhenAListenerThrows() {
+    RateLimitListener broken = new RateLimitListener() {
+      @Override
+      public void onFallbackEngaged(Throwable cause) {
+        throw new IllegalStateException("listener bug");
+      }
+    };
+    try (FallbackRateLimiter limiter = fallback().listener(broken).failureThreshold(1).build()) {
+      assertThat(limiter.tryAcquire("k", policy).backend()).isEqualTo(RateLimitBackend.LOCAL);
+      assertThat(limiter.isDegraded()).isTrue();
+      assertThat(listener.engaged).hasSize(1);
+    }
+  }
+
+  @Test
+  void stillRejectsInvalidPermits() {
+    try (FallbackRateLimiter limiter = fallback().build()) {
+      assertThatThrownBy(() -> limiter.tryAcquire("k", policy, 3))
+          .isInstanceOf(IllegalArgumentException.class).hasMessageEndingWith(": 3");
+    }
+  }
+
+  @Test
+  void shutsDownOnlyTheSchedulerItCreated() {
+    ScheduledExecutorService own = new ScheduledThreadPoolExecutor(1);
+    try {
+      FallbackRateLimiter limiter = fallback().scheduler(own).failureThreshold(1).build();
+      limiter.tryAcquire("k", policy);
+      limiter.close();
+      assertThat(own.isShutdown()).isFalse();
+      assertThat(limiter.tryAcquire("k", policy).backend()).isEqualTo(RateLimitBackend.LOCAL);
+    } finally {
+      own.shutdownNow();
+    }
+  }
+
+  @Test
+  void validatesItsSettingsNamingTheValue() {
+    assertThatThrownBy(() -> FallbackRateLimiter.builder().build())
+        .isInstanceOf(IllegalStateException.class).hasMessageContaining("primary");
+    assertThatThrownBy(() -> FallbackRateLimiter.builder().failureThreshold(0))
+        .isInstanceOf(IllegalArgumentException.class).hasMessage("failureThreshold must be at least 1: 0");
+    assertThatThrownBy(() -> FallbackRateLimiter.builder().probeInterval(Duration.ofMillis(5)))
+        .isInstanceOf(IllegalArgumentException.class).hasMessageEndingWith(": PT0.005S");
+  }
+}

@@ -1,0 +1,141 @@
+package dev.otto.ratelimit.local;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.otto.ratelimit.Limit;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import net.jqwik.api.Arbitraries;
+import net.jqwik.api.Arbitrary;
+import net.jqwik.api.Combinators;
+import net.jqwik.api.ForAll;
+import net.jqwik.api.Property;
+import net.jqwik.api.Provide;
+import net.jqwik.api.constraints.IntRange;
+import net.jqwik.api.constraints.Size;
+
+/** Properties of the GCRA maths that must hold for any limit and any sequence of requests. */
+class GcraProperties {
+
+  /** A request arriving {@code gap} microseconds after the previous one and asking for {@code permits}. */
+  record Request(long gap, int permits) {
+  }
+
+  @Provide
+  Arbitrary<Limit> limits() {
+    return Combinators.combine(
+            Arbitraries.longs().between(1, 50),
+            Arbitraries.longs().between(1, 10_000).map(Duration::ofMillis),
+            Arbitraries.longs().between(1, 50))
+        .as(Limit::new);
+  }
+
+  @Provide
+  Arbitrary<List<Request>> requests() {
+    return Combinators.combine(
+            Arbitraries.longs().between(0, 2_000_000).injectDuplicates(0.3).map(g -> g % 7 == 0 ? 0 : g),
+            Arbitraries.integers().between(1, 50))
+        .as(Request::new)
+        .list().ofMinSize(1).ofMaxSize(150);
+  }
+
+  @Property(tries = 300)
+  void neverAllowsMoreThanTheBurstPlusWhatTheElapsedTimeEarned(
+      @ForAll("limits") Limit limit, @ForAll("requests") List<Request> requests) {
+    List<Limit> limits = List.of(limit);
+    long interval = limit.emissionIntervalMicros();
+    long now = 1_700_000_000_000_000L;
+    long[] tats = null;
+    List<long[]> allowed = new ArrayList<>(); // {time, permits}
+    for (Request request : requests) {
+      now += request.gap();
+      int permits = (int) Math.min(request.permits(), limit.burst());
+      Gcra.Verdict verdict = Gcra.evaluate(limits, tats, now, permits);
+      if (verdict.allowed()) {
+        tats = verdict.newTats();
+        allowed.add(new long[] {now, permits});
+      }
+    }
+    // In every window [t_i, t_j], at most burst + (t_j - t_i) / T permits were granted.
+    for (int i = 0; i < allowed.size(); i++) {
+      long granted = 0;
+      for (int j = i; j < allowed.size(); j++) {
+        granted += allowed.get(j)[1];
+        long elapsed = allowed.get(j)[0] - allowed.get(i)[0];
+        assertThat(granted).isLessThanOrEqualTo(limit.burst() + elapsed / interval);
+      }
+    }
+  }
+
+  @Property(tries = 300)
+  void describesTheOutcomeConsistently(
+      @ForAll("limits") Limit limit, @ForAll("requests") List<Request> requests) {
+    List<Limit> limits = List.of(limit);
+    long now = 1_700_000_000_000_000L;
+    long[] tats = null;
+    for (Request request : requests) {
+      now += request.gap();
+      int permits = (int) Math.min(request.permits(), limit.burst());
+      Gcra.Verdict verdict = Gcra.evaluate(limits, tats, now, permits);
+      assertThat(verdict.remaining()).isBetween(0L, limit.burst());
+      assertThat(verdict.resetAfterMicros()).isBetween(0L, limit.toleranceMicros());
+      if (verdict.allowed()) {
+        assertThat(verdict.retryAfterMicros()).isZero();
+        assertThat(verdict.remaining()).isLessThanOrEqualTo(limit.burst() - permits);
+        tats = verdict.newTats();
+      } else {
+        assertThat(verdict.newTats()).isNull();
+        assertThat(verdict.retryAfterMicros()).isPositive();
+        // Waiting exactly retryAfter makes the same request succeed.
+        Gcra.Verdict later = Gcra.evaluate(limits, tats, now + verdict.retryAfterMicros(), permits);
+        assertThat(later.allowed()).isTrue();
+        Gcra.Verdict earlier = Gcra.evaluate(limits, tats, now + verdict.retryAfterMicros() - 1, permits);
+        assertThat(earlier.allowed()).isFalse();
+      }
+    }
+  }
+
+  @Property(tries = 200)
+  void grantsTheWholeBurstAgainOnceResetAfterHasPassed(
+      @ForAll("limits") Limit limit, @ForAll @IntRange(min = 1, max = 50) int used) {
+    List<Limit> limits = List.of(limit);
+    long now = 1_700_000_000_000_000L;
+    long[] tats = null;
+    Gcra.Verdict last = null;
+    for (int i = 0; i < Math.min(used, limit.burst()); i++) {
+      last = Gcra.evaluate(limits, tats, now, 1);
+      tats = last.newTats();
+    }
+    now += last.resetAfterMicros();
+    for (int i = 0; i < limit.burst(); i++) {
+      Gcra.Verdict verdict = Gcra.evaluate(limits, tats, now, 1);
+      assertThat(verdict.allowed()).isTrue();
+      tats = verdict.newTats();
+    }
+    assertThat(Gcra.evaluate(limits, tats, now, 1).allowed()).isFalse();
+  }
+
+  @Property(tries = 200)
+  void chargesEitherEveryLimitOrNone(
+      @ForAll("limits") Limit first, @ForAll("limits") Limit second,
+      @ForAll @Size(min = 1, max = 60) List<@IntRange(min = 0, max = 300_000) Integer> gaps) {
+    List<Limit> limits = List.of(first, second);
+    long now = 1_700_000_000_000_000L;
+    long[] tats = null;
+    for (int gap : gaps) {
+      now += gap;
+      Gcra.Verdict verdict = Gcra.evaluate(limits, tats, now, 1);
+      if (verdict.allowed()) {
+        long[] updated = verdict.newTats();
+        for (int i = 0; i < 2; i++) {
+          long before = tats == null ? now : Math.max(tats[i], now);
+          assertThat(updated[i]).isEqualTo(before + limits.get(i).emissionIntervalMicros());
+        }
+        tats = updated;
+      } else {
+        assertThat(verdict.newTats()).isNull();
+      }
+    }
+  }
+}
