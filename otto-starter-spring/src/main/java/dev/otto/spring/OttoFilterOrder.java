@@ -8,6 +8,7 @@ import org.springframework.core.Ordered;
  * <p>Trace ids come first, right after Spring Boot's observation filter ({@code HIGHEST_PRECEDENCE + 1}) so
  * that an OpenTelemetry span is already current when the id is chosen. Problem handling wraps everything
  * after it, including Spring Security (order {@code -100}), so authentication errors are problems too.
+ * Rate limiting runs after Spring Security, so that limits keyed by principal see the authenticated user.
  */
 public final class OttoFilterOrder {
 
@@ -16,6 +17,9 @@ public final class OttoFilterOrder {
 
   /** Order of {@link dev.otto.problem.servlet.ProblemFilter}. */
   public static final int PROBLEM = Ordered.HIGHEST_PRECEDENCE + 3;
+
+  /** Order of {@link dev.otto.ratelimit.servlet.RateLimitFilter}: right after Spring Security's filters. */
+  public static final int RATE_LIMIT = -90;
 
   private OttoFilterOrder() {}
 }

@@ -15,6 +15,15 @@ class DemoController {
   }
 
   /**
+   * Rate-limited by policy {@code greeting} (application.properties): 10 requests per 10 seconds per API
+   * key, or per client IP without one.
+   */
+  @GetMapping("/api/greeting")
+  Map<String, String> greeting() {
+    return Map.of("message", "hello");
+  }
+
+  /**
    * Fails with a message no client may see; the problem filter answers with a bare 500 and logs the
    * exception once with the trace id.
    */

@@ -1,0 +1,171 @@
+package dev.otto.spring.ratelimit;
+
+import dev.otto.problem.servlet.ProblemResponseWriter;
+import dev.otto.ratelimit.Limit;
+import dev.otto.ratelimit.RateLimitListener;
+import dev.otto.ratelimit.RateLimitPolicy;
+import dev.otto.ratelimit.RateLimiter;
+import dev.otto.ratelimit.fallback.FallbackRateLimiter;
+import dev.otto.ratelimit.local.LocalRateLimiter;
+import dev.otto.ratelimit.micrometer.RateLimiterMetrics;
+import dev.otto.ratelimit.redis.RedisRateLimiter;
+import dev.otto.ratelimit.servlet.ClientIpResolver;
+import dev.otto.ratelimit.servlet.RateLimitFilter;
+import dev.otto.ratelimit.servlet.RateLimitRule;
+import dev.otto.spring.OttoFilterOrder;
+import dev.otto.spring.OttoRedisProperties;
+import dev.otto.spring.problem.OttoProblemAutoConfiguration;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import org.springframework.beans.factory.ObjectProvider;
+import org.springframework.boot.autoconfigure.AutoConfiguration;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnBooleanProperty;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnWebApplication;
+import org.springframework.boot.context.properties.EnableConfigurationProperties;
+import org.springframework.boot.web.servlet.FilterRegistrationBean;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Conditional;
+import org.springframework.context.annotation.Configuration;
+import org.springframework.util.StringUtils;
+
+/**
+ * Rate limiting for a servlet application. With {@code otto.redis.url} set, limits are shared through
+ * Redis and fall back to the in-memory limiter while Redis is slow or gone; without it, they are kept in
+ * memory per instance. Policies come from {@code otto.ratelimit.policies.*} and from {@link RateLimitRule}
+ * beans.
+ *
+ * <p>Active unless {@code otto.ratelimit.enabled=false}. The {@link RateLimiter}, the
+ * {@link ClientIpResolver} and the filter registration ({@value #FILTER_REGISTRATION}) back off when the
+ * application defines its own.
+ */
+@AutoConfiguration(after = OttoProblemAutoConfiguration.class)
+@ConditionalOnWebApplication(type = ConditionalOnWebApplication.Type.SERVLET)
+@ConditionalOnClass(RateLimitFilter.class)
+@ConditionalOnBooleanProperty(name = "otto.ratelimit.enabled", matchIfMissing = true)
+@EnableConfigurationProperties({OttoRateLimitProperties.class, OttoRedisProperties.class})
+public final class OttoRateLimitAutoConfiguration {
+
+  /** Bean name of the rate-limit filter's registration, to replace or disable it. */
+  public static final String FILTER_REGISTRATION = "ottoRateLimitFilterRegistration";
+
+  /**
+   * The limiter. Spring closes it on shutdown (the Redis connection Otto opened and the probe scheduler
+   * with it).
+   */
+  @Bean
+  @ConditionalOnMissingBean
+  RateLimiter ottoRateLimiter(
+      OttoRateLimitProperties properties,
+      OttoRedisProperties redis,
+      ObjectProvider<RateLimitListener> listeners) {
+    LocalRateLimiter local =
+        LocalRateLimiter.builder().maximumKeys(properties.getLocal().getMaximumKeys()).build();
+    if (!StringUtils.hasText(redis.getUrl())) {
+      return local;
+    }
+    RedisRateLimiter.Builder primary =
+        RedisRateLimiter.builder()
+            .uri(redis.getUrl())
+            .commandTimeout(properties.getRedis().getCommandTimeout())
+            .keyPrefix(properties.getRedis().getKeyPrefix());
+    FallbackRateLimiter.Builder fallback =
+        FallbackRateLimiter.builder()
+            .local(local)
+            .failureMode(properties.getFailureMode())
+            .failureThreshold(properties.getFallback().getFailureThreshold())
+            .probeInterval(properties.getFallback().getProbeInterval());
+    listeners.orderedStream().forEach(listener -> {
+      primary.listener(listener);
+      fallback.listener(listener);
+    });
+    return fallback.primary(primary.build()).build();
+  }
+
+  @Bean
+  @ConditionalOnMissingBean
+  ClientIpResolver ottoClientIpResolver(OttoRateLimitProperties properties) {
+    return ClientIpResolver.builder()
+        .trustedProxies(properties.getTrustedProxies())
+        .header(properties.getClientIpHeader())
+        .build();
+  }
+
+  @Bean(name = FILTER_REGISTRATION)
+  @ConditionalOnMissingBean(name = FILTER_REGISTRATION)
+  @Conditional(OnRateLimitRules.class)
+  FilterRegistrationBean<RateLimitFilter> ottoRateLimitFilterRegistration(
+      OttoRateLimitProperties properties,
+      RateLimiter limiter,
+      ClientIpResolver clientIp,
+      ObjectProvider<RateLimitRule> ruleBeans,
+      ObjectProvider<RateLimitListener> listeners,
+      ObjectProvider<ProblemResponseWriter> writer) {
+    RateLimitFilter.Builder filter =
+        RateLimitFilter.builder()
+            .limiter(limiter)
+            .responseWriter(writer.getIfAvailable(ProblemResponseWriter::create));
+    rules(properties, clientIp).forEach(filter::rule);
+    ruleBeans.orderedStream().forEach(filter::rule);
+    listeners.orderedStream().forEach(filter::listener);
+    FilterRegistrationBean<RateLimitFilter> registration = new FilterRegistrationBean<>(filter.build());
+    registration.setName("ottoRateLimitFilter");
+    registration.setOrder(OttoFilterOrder.RATE_LIMIT);
+    registration.setAsyncSupported(true);
+    return registration;
+  }
+
+  static List<RateLimitRule> rules(OttoRateLimitProperties properties, ClientIpResolver clientIp) {
+    return properties.getPolicies().entrySet().stream()
+        .map(entry -> rule(entry.getKey(), entry.getValue(), clientIp))
+        .toList();
+  }
+
+  private static RateLimitRule rule(
+      String name, OttoRateLimitProperties.Policy policy, ClientIpResolver clientIp) {
+    if (policy.getLimits().isEmpty()) {
+      throw new IllegalArgumentException(
+          "otto.ratelimit.policies." + name + " has no limits: set otto.ratelimit.policies." + name
+              + ".limits[0].quota and .limits[0].period");
+    }
+    RateLimitPolicy.Builder limits = RateLimitPolicy.builder(name);
+    for (int i = 0; i < policy.getLimits().size(); i++) {
+      limits.limit(limit(name, i, policy.getLimits().get(i)));
+    }
+    RateLimitRule.Builder rule =
+        RateLimitRule.builder()
+            .policy(limits.build())
+            .key(KeySpec.parse(name, policy.getKey(), clientIp))
+            .missingKey(policy.getMissingKey())
+            .shadow(policy.isShadow());
+    policy.getPaths().forEach(rule::path);
+    if (!policy.getMethods().isEmpty()) {
+      rule.methods(policy.getMethods().toArray(String[]::new));
+    }
+    return rule.build();
+  }
+
+  private static Limit limit(String name, int index, OttoRateLimitProperties.LimitSpec spec) {
+    Duration period = spec.getPeriod();
+    if (period == null) {
+      throw new IllegalArgumentException(
+          "otto.ratelimit.policies." + name + ".limits[" + index + "].period is not set (for example 10s)");
+    }
+    Long burst = spec.getBurst();
+    return new Limit(spec.getQuota(), period, burst != null ? burst : spec.getQuota());
+  }
+
+  /** Decision, Redis latency and fallback meters when Micrometer is present. */
+  @Configuration(proxyBeanMethods = false)
+  @ConditionalOnClass(name = "io.micrometer.core.instrument.MeterRegistry")
+  static final class Metrics {
+
+    @Bean
+    @ConditionalOnMissingBean
+    RateLimiterMetrics ottoRateLimiterMetrics() {
+      return new RateLimiterMetrics();
+    }
+  }
+}

@@ -1,0 +1,187 @@
+package dev.otto.spring;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.otto.ratelimit.RateLimitBackend;
+import dev.otto.ratelimit.RateLimitDecision;
+import dev.otto.ratelimit.RateLimitPolicy;
+import dev.otto.ratelimit.RateLimiter;
+import dev.otto.ratelimit.fallback.FallbackRateLimiter;
+import dev.otto.ratelimit.local.LocalRateLimiter;
+import dev.otto.ratelimit.micrometer.RateLimiterMetrics;
+import dev.otto.ratelimit.servlet.ClientIpResolver;
+import dev.otto.ratelimit.servlet.KeyResolver;
+import dev.otto.ratelimit.servlet.RateLimitFilter;
+import dev.otto.ratelimit.servlet.RateLimitRule;
+import dev.otto.spring.problem.OttoProblemAutoConfiguration;
+import dev.otto.spring.ratelimit.OttoRateLimitAutoConfiguration;
+import dev.otto.spring.trace.OttoTraceAutoConfiguration;
+import dev.otto.testsupport.TestServices;
+import java.time.Duration;
+import java.util.UUID;
+import java.util.concurrent.locks.LockSupport;
+import org.junit.jupiter.api.Test;
+import org.springframework.boot.autoconfigure.AutoConfigurations;
+import org.springframework.boot.test.context.runner.WebApplicationContextRunner;
+import org.springframework.boot.web.servlet.FilterRegistrationBean;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
+import org.springframework.mock.web.MockFilterChain;
+import org.springframework.mock.web.MockHttpServletRequest;
+import org.springframework.mock.web.MockHttpServletResponse;
+
+class OttoRateLimitAutoConfigurationTest {
+
+  private final WebApplicationContextRunner web =
+      new WebApplicationContextRunner()
+          .withConfiguration(
+              AutoConfigurations.of(
+                  OttoTraceAutoConfiguration.class,
+                  OttoProblemAutoConfiguration.class,
+                  OttoRateLimitAutoConfiguration.class));
+
+  private static final String[] GREETING = {
+    "otto.ratelimit.policies.greeting.paths=/api/greeting",
+    "otto.ratelimit.policies.greeting.limits[0].quota=2",
+    "otto.ratelimit.policies.greeting.limits[0].period=10s",
+  };
+
+  @Test
+  void withoutRedisTheLimiterIsLocal() {
+    web.run(
+        context -> {
+          assertThat(context.getBean(RateLimiter.class)).isInstanceOf(LocalRateLimiter.class);
+          assertThat(context).hasSingleBean(ClientIpResolver.class);
+          assertThat(context).hasSingleBean(RateLimiterMetrics.class);
+        });
+  }
+
+  @Test
+  void withoutPoliciesTheFilterIsNotRegistered() {
+    web.run(
+        context -> assertThat(context).doesNotHaveBean(OttoRateLimitAutoConfiguration.FILTER_REGISTRATION));
+  }
+
+  @Test
+  void ruleBeansAloneRegisterTheFilter() {
+    web.withUserConfiguration(OwnRule.class)
+        .run(context -> assertThat(context).hasBean(OttoRateLimitAutoConfiguration.FILTER_REGISTRATION));
+  }
+
+  @Test
+  void configuredPoliciesAreEnforcedByTheRegisteredFilter() {
+    web.withPropertyValues(GREETING)
+        .run(
+            context -> {
+              FilterRegistrationBean<?> registration =
+                  registration(context.getBean(OttoRateLimitAutoConfiguration.FILTER_REGISTRATION));
+              assertThat(registration.getOrder()).isEqualTo(OttoFilterOrder.RATE_LIMIT);
+              RateLimitFilter filter = (RateLimitFilter) registration.getFilter();
+
+              assertThat(greet(filter).getStatus()).isEqualTo(200);
+              MockHttpServletResponse second = greet(filter);
+              assertThat(second.getHeader("RateLimit-Policy")).isEqualTo("\"greeting\";q=2;w=10");
+              assertThat(second.getHeader("RateLimit")).startsWith("\"greeting\";r=0;t=");
+              MockHttpServletResponse third = greet(filter);
+              assertThat(third.getStatus()).isEqualTo(429);
+              assertThat(third.getHeader("Retry-After")).matches("[1-9][0-9]*");
+            });
+  }
+
+  @Test
+  void withRedisTheLimiterSharesLimitsThroughRedisWithALocalFallback() {
+    web.withPropertyValues(GREETING)
+        .withPropertyValues(
+            "otto.redis.url=" + TestServices.redis().uri(),
+            "otto.ratelimit.redis.key-prefix=otto:test:" + UUID.randomUUID() + ":")
+        .run(
+            context -> {
+              RateLimiter limiter = context.getBean(RateLimiter.class);
+              assertThat(limiter).isInstanceOf(FallbackRateLimiter.class);
+              RateLimitPolicy policy = RateLimitPolicy.of("p", 1_000, Duration.ofSeconds(10));
+              // The first calls also open the connection and load the script, which may exceed the
+              // 50 ms command timeout on a busy machine; those decisions fall back to memory.
+              long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+              RateLimitDecision decision = limiter.tryAcquire("k", policy);
+              while (decision.backend() != RateLimitBackend.REDIS && System.nanoTime() < deadline) {
+                LockSupport.parkNanos(Duration.ofMillis(50).toNanos());
+                decision = limiter.tryAcquire("k", policy);
+              }
+              assertThat(decision.allowed()).isTrue();
+              assertThat(decision.backend()).isEqualTo(RateLimitBackend.REDIS);
+            });
+  }
+
+  @Test
+  void enabledFalseCreatesNoRateLimitBeans() {
+    web.withPropertyValues(GREETING)
+        .withPropertyValues("otto.ratelimit.enabled=false")
+        .run(
+            context -> {
+              assertThat(context).doesNotHaveBean(RateLimiter.class);
+              assertThat(context).doesNotHaveBean(OttoRateLimitAutoConfiguration.FILTER_REGISTRATION);
+            });
+  }
+
+  @Test
+  void anApplicationLimiterReplacesOttos() {
+    web.withUserConfiguration(OwnLimiter.class)
+        .run(context -> assertThat(context.getBean(RateLimiter.class)).isSameAs(OwnLimiter.LIMITER));
+  }
+
+  @Test
+  void anUnknownKeyPartFailsStartupNamingTheProperty() {
+    web.withPropertyValues(GREETING)
+        .withPropertyValues("otto.ratelimit.policies.greeting.key=cookie")
+        .run(
+            context ->
+                assertThat(context.getStartupFailure())
+                    .rootCause()
+                    .hasMessageContaining("otto.ratelimit.policies.greeting.key")
+                    .hasMessageContaining("cookie"));
+  }
+
+  @Test
+  void aPolicyWithoutLimitsFailsStartupNamingTheProperty() {
+    web.withPropertyValues("otto.ratelimit.policies.empty.paths=/x")
+        .run(
+            context ->
+                assertThat(context.getStartupFailure())
+                    .rootCause()
+                    .hasMessageContaining("otto.ratelimit.policies.empty"));
+  }
+
+  private static FilterRegistrationBean<?> registration(Object bean) {
+    return (FilterRegistrationBean<?>) bean;
+  }
+
+  private static MockHttpServletResponse greet(RateLimitFilter filter) throws Exception {
+    MockHttpServletRequest request = new MockHttpServletRequest("GET", "/api/greeting");
+    request.setServletPath("/api/greeting");
+    request.setRemoteAddr("203.0.113.7");
+    MockHttpServletResponse response = new MockHttpServletResponse();
+    filter.doFilter(request, response, new MockFilterChain());
+    return response;
+  }
+
+  @Configuration(proxyBeanMethods = false)
+  static class OwnRule {
+    @Bean
+    RateLimitRule everything() {
+      return RateLimitRule.builder()
+          .policy(RateLimitPolicy.of("everything", 100, Duration.ofSeconds(1)))
+          .key(KeyResolver.principal())
+          .build();
+    }
+  }
+
+  @Configuration(proxyBeanMethods = false)
+  static class OwnLimiter {
+    static final RateLimiter LIMITER = LocalRateLimiter.builder().build();
+
+    @Bean
+    RateLimiter ownLimiter() {
+      return LIMITER;
+    }
+  }
+}
