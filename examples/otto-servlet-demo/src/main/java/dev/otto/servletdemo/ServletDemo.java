@@ -14,6 +14,7 @@ import java.nio.file.Files;
 import org.apache.catalina.Context;
 import org.apache.catalina.LifecycleException;
 import org.apache.catalina.startup.Tomcat;
+import org.apache.catalina.valves.ErrorReportValve;
 import org.apache.tomcat.util.descriptor.web.FilterDef;
 import org.apache.tomcat.util.descriptor.web.FilterMap;
 import tools.jackson.core.JsonGenerator;
@@ -40,6 +41,12 @@ public final class ServletDemo implements AutoCloseable {
     tomcat.setBaseDir(Files.createTempDirectory("otto-servlet-demo").toString());
     tomcat.setPort(port);
     tomcat.getConnector().setProperty("address", "127.0.0.1");
+    // Tomcat rejects some malformed requests before any filter runs; its default error page would quote
+    // the offending header line back to the client. Spring Boot turns the report off the same way.
+    ErrorReportValve quietErrors = new ErrorReportValve();
+    quietErrors.setShowReport(false);
+    quietErrors.setShowServerInfo(false);
+    tomcat.getHost().getPipeline().addValve(quietErrors);
     Context context = tomcat.addContext("", null);
 
     // Order matters: the trace id first, so that every problem and log line carries it.
