@@ -7,7 +7,7 @@ import ch.qos.logback.classic.spi.ILoggingEvent;
 import dev.otto.problem.Problem;
 import dev.otto.problem.ProblemException;
 import dev.otto.problem.testing.CapturedLogs;
-import dev.otto.problem.testing.TestServer;
+import dev.otto.testsupport.EmbeddedTomcat;
 import dev.otto.problem.trace.TraceIdFilter;
 import jakarta.servlet.AsyncContext;
 import jakarta.servlet.ServletException;
@@ -39,7 +39,7 @@ class ProblemFilterTest {
 
   static class BadlyMappedException extends RuntimeException {}
 
-  private static TestServer server;
+  private static EmbeddedTomcat server;
 
   @BeforeAll
   static void start() {
@@ -51,7 +51,7 @@ class ProblemFilterTest {
           throw new IllegalStateException("bug in mapping");
         })
         .build();
-    server = TestServer.builder()
+    server = EmbeddedTomcat.builder()
         .filter("trace", TraceIdFilter.create())
         .filter("problem", ProblemFilter.builder().exceptionMappings(mappings).build())
         .defaultErrorPage()

@@ -5,7 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import ch.qos.logback.classic.Level;
 import dev.otto.problem.Problem;
 import dev.otto.problem.testing.CapturedLogs;
-import dev.otto.problem.testing.TestServer;
+import dev.otto.testsupport.EmbeddedTomcat;
 import dev.otto.problem.trace.TraceIdFilter;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
@@ -28,7 +28,7 @@ class ProblemResponseWriterTest {
   // Only reliable for a committed response: otherwise the client may see the response before write()
   // returns, since the container completes it as soon as Content-Length bytes are written.
   private static final AtomicReference<Boolean> lastResult = new AtomicReference<>();
-  private static TestServer server;
+  private static EmbeddedTomcat server;
 
   @BeforeAll
   static void start() {
@@ -38,7 +38,7 @@ class ProblemResponseWriterTest {
         })
         .listener((problem, request) -> notified.add(problem))
         .build();
-    server = TestServer.builder()
+    server = EmbeddedTomcat.builder()
         .filter("trace", TraceIdFilter.create())
         .servlet("/rate-limited", (req, resp) -> {
           resp.setHeader("Retry-After", "30");

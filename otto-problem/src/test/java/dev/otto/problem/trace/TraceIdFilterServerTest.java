@@ -3,7 +3,7 @@ package dev.otto.problem.trace;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.otto.problem.servlet.ProblemFilter;
-import dev.otto.problem.testing.TestServer;
+import dev.otto.testsupport.EmbeddedTomcat;
 import io.opentelemetry.api.trace.Span;
 import io.opentelemetry.context.Scope;
 import io.opentelemetry.sdk.trace.SdkTracerProvider;
@@ -34,7 +34,7 @@ class TraceIdFilterServerTest {
   private static final Map<String, String> seenOnThread = new ConcurrentHashMap<>();
   private static final SdkTracerProvider tracing = SdkTracerProvider.builder().build();
   private static final AtomicReference<Span> otelSpan = new AtomicReference<>();
-  private static TestServer server;
+  private static EmbeddedTomcat server;
 
   @SuppressWarnings("try") // the scope only needs to be open
   @BeforeAll
@@ -49,7 +49,7 @@ class TraceIdFilterServerTest {
         span.end();
       }
     };
-    server = TestServer.builder()
+    server = EmbeddedTomcat.builder()
         .filter("otel", (req, res, chain) -> {
           if ("true".equals(((jakarta.servlet.http.HttpServletRequest) req).getHeader("X-Test-Otel"))) {
             otelInstrumentation.doFilter(req, res, chain);

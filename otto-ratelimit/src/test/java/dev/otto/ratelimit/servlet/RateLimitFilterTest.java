@@ -1,5 +1,6 @@
 package dev.otto.ratelimit.servlet;
 
+import dev.otto.testsupport.EmbeddedTomcat;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatIllegalStateException;
 
@@ -301,7 +302,7 @@ class RateLimitFilterTest {
     byte[] head = ("GET /api/greeting HTTP/1.1\r\nHost: localhost\r\n" + headerLines)
         .getBytes(StandardCharsets.ISO_8859_1);
 
-    TomcatServer.RawResponse response = server.raw(head);
+    EmbeddedTomcat.RawResponse response = server.raw(head);
 
     assertThat(response.status()).as(response.text()).isLessThan(500);
     assertThat(response.text()).doesNotContainIgnoringCase("INJECTED");
@@ -317,7 +318,7 @@ class RateLimitFilterTest {
     byte[] head = ("GET /api/greeting HTTP/1.1\r\nHost: localhost\r\n" + headerLines)
         .getBytes(StandardCharsets.ISO_8859_1);
 
-    TomcatServer.RawResponse response = server.raw(head);
+    EmbeddedTomcat.RawResponse response = server.raw(head);
 
     assertThat(response.status()).as(response.text()).isEqualTo(400);
     assertThat(response.headerLines()).contains("Content-Type: application/problem+json");
@@ -330,7 +331,7 @@ class RateLimitFilterTest {
     byte[] head = "GET /api/greeting HTTP/1.1\r\nHost: localhost\r\nX-Api-Key: a\r\nInjected: x\r\n"
         .getBytes(StandardCharsets.ISO_8859_1);
 
-    TomcatServer.RawResponse response = server.raw(head);
+    EmbeddedTomcat.RawResponse response = server.raw(head);
 
     assertThat(response.status()).isEqualTo(200);
     assertThat(response.headerLines()).noneMatch(line -> line.toLowerCase().startsWith("injected"));
@@ -344,7 +345,7 @@ class RateLimitFilterTest {
     head.writeBytes(("X-Forwarded-For: " + "\u00ff,".repeat(10_000) + "\r\n").getBytes(StandardCharsets.ISO_8859_1));
     head.writeBytes(("X-Api-Key: " + "\u00ff".repeat(20_000) + "\r\n").getBytes(StandardCharsets.ISO_8859_1));
 
-    TomcatServer.RawResponse response = server.raw(head.toByteArray());
+    EmbeddedTomcat.RawResponse response = server.raw(head.toByteArray());
 
     assertThat(response.status()).isBetween(400, 499);
     assertThat(response.text()).doesNotContain("\u00ff\u00ff");
