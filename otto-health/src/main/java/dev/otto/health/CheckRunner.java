@@ -1,0 +1,298 @@
+package dev.otto.health;
+
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Executor;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.function.LongSupplier;
+import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Runs one check for the aggregator: caches its last result for the TTL, keeps at most one run in
+ * flight, and turns a run that outlives its timeout into a recorded {@code DOWN}.
+ *
+ * <p>State: {@code current} (the last recorded result and when it was recorded, by the ticker) and
+ * {@code inFlight} (the run under way, if any). Both change only under {@code lock}, which is never held
+ * while a check runs, while a probe waits, or while listeners are called; {@code current} is volatile so
+ * that a probe finding a fresh result takes no lock at all.
+ */
+final class CheckRunner {
+
+  // Logged under the aggregator's name: that is the class users configure and look for.
+  private static final Logger log = LoggerFactory.getLogger(ReadinessAggregator.class);
+
+  static final String GENERIC_ERROR = "check failed";
+
+  private final HealthCheck check;
+  private final String name;
+  private final boolean critical;
+  private final Duration timeout;
+  private final long timeoutNanos;
+  private final long ttlNanos;
+  private final LongSupplier ticker;
+  private final Executor executor;
+  private final List<HealthListener> listeners;
+  private final String timeoutError;
+
+  private final Object lock = new Object();
+  private volatile @Nullable Recorded current;
+  private @Nullable Run inFlight; // guarded by lock
+
+  CheckRunner(HealthCheck check, Duration timeout, Duration ttl, LongSupplier ticker, Executor executor,
+      List<HealthListener> listeners) {
+    this.check = check;
+    this.name = check.name();
+    this.critical = check.critical();
+    this.timeout = timeout;
+    this.timeoutNanos = saturatedNanos(timeout);
+    this.ttlNanos = saturatedNanos(ttl);
+    this.ticker = ticker;
+    this.executor = executor;
+    this.listeners = listeners;
+    this.timeoutError = "timed out after " + timeout.toMillis() + " ms";
+  }
+
+  String name() {
+    return name;
+  }
+
+  /** The last recorded result, without running anything; {@code null} before the first. */
+  @Nullable CheckResult lastResult() {
+    Recorded seen = current;
+    return seen == null ? null : seen.result;
+  }
+
+  /**
+   * Starts answering a probe at {@code now}: a {@link CheckResult} when one can be given at once (fresh,
+   * or the last result while a run is in flight), or the {@link Run} to {@link #await} otherwise (a run
+   * this probe started, or one in flight when there is no result yet).
+   */
+  Object probe(long now) {
+    Recorded seen = current;
+    if (seen != null && isFresh(seen, now)) {
+      return seen.result;
+    }
+    Run started = null;
+    Run overdue = null;
+    synchronized (lock) {
+      seen = current;
+      if (seen != null && isFresh(seen, now)) {
+        return seen.result;
+      }
+      Run running = inFlight;
+      if (running == null) {
+        started = new Run(now);
+        inFlight = started;
+      } else if (!running.timedOut && now - running.deadlineNanos >= 0) {
+        overdue = running; // its prober went away before the deadline: time it out now
+      } else if (seen != null) {
+        return seen.result; // never a second run in flight: the last result stands meanwhile
+      } else {
+        return running;
+      }
+    }
+    if (overdue != null) {
+      return timeOut(overdue);
+    }
+    try {
+      executor.execute(started);
+    } catch (RejectedExecutionException e) {
+      started.finish(CheckResult.down(name, critical, Duration.ZERO,
+          "not run: the health check executor refused it"), e);
+    }
+    return started;
+  }
+
+  /** Waits for {@code run} until its deadline; past it, the run is recorded as timed out. */
+  CheckResult await(Run run) {
+    long remaining = run.deadlineNanos - ticker.getAsLong();
+    try {
+      if (remaining > 0) {
+        return run.outcome.get(remaining, TimeUnit.NANOSECONDS);
+      }
+      CheckResult done = run.outcome.getNow(null);
+      if (done != null) {
+        return done;
+      }
+    } catch (TimeoutException e) {
+      // fall through: timed out
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      // The probe was interrupted, not the check: answer without recording anything.
+      return CheckResult.down(name, critical, Duration.ZERO, "probe interrupted");
+    } catch (ExecutionException e) {
+      throw new IllegalStateException("a run's outcome never completes exceptionally", e);
+    }
+    return timeOut(run);
+  }
+
+  private CheckResult timeOut(Run run) {
+    CheckResult result;
+    Recorded previous;
+    synchronized (lock) {
+      if (run.result != null) {
+        return run.result;
+      }
+      if (run.timedOut) {
+        return run.timeoutResult;
+      }
+      run.timedOut = true;
+      result = run.timeoutResult;
+      previous = current;
+      current = new Recorded(result, ticker.getAsLong());
+    }
+    recorded(previous == null ? null : previous.result, result, null);
+    return result;
+  }
+
+  private boolean isFresh(Recorded recorded, long now) {
+    return now - recorded.atNanos < ttlNanos;
+  }
+
+  /** Reports a recorded result: logs on a change of status or error text, then tells the listeners. */
+  private void recorded(@Nullable CheckResult previous, CheckResult result, @Nullable Throwable failure) {
+    if (!result.isUp()) {
+      boolean changed = previous == null || previous.isUp()
+          || !Objects.equals(result.error(), previous.error());
+      if (changed) {
+        log.warn("Health check '{}' is DOWN: {}", name, result.error(), failure);
+      } else if (log.isDebugEnabled()) {
+        log.debug("Health check '{}' is still DOWN: {}", name, result.error(), failure);
+      }
+    } else if (previous != null && !previous.isUp()) {
+      log.info("Health check '{}' is UP again", name);
+    }
+    boolean statusChanged = previous == null || previous.status() != result.status();
+    for (HealthListener listener : listeners) {
+      try {
+        listener.onCheckCompleted(result);
+        if (statusChanged) {
+          listener.onStatusChanged(previous, result);
+        }
+      } catch (RuntimeException e) {
+        log.warn("Health listener {} failed for check '{}'; ignored", listener, name, e);
+      }
+    }
+  }
+
+  /** The text shown for a failure: only a {@link HealthCheckException}'s message is safe to show. */
+  static String safeError(Throwable failure) {
+    Throwable shown = failure;
+    if ((shown instanceof ExecutionException || shown instanceof CompletionException)
+        && shown.getCause() != null) {
+      shown = shown.getCause();
+    }
+    if (shown instanceof HealthCheckException e) {
+      String message = e.getMessage().strip();
+      return message.length() <= HealthCheckException.MAX_MESSAGE_LENGTH
+          ? message
+          : message.substring(0, HealthCheckException.MAX_MESSAGE_LENGTH - 1) + "…";
+    }
+    return GENERIC_ERROR;
+  }
+
+  /** Copies what an action returned: string keys, non-null values, in the action's order. */
+  private static Map<String, Object> copyDetails(@Nullable Map<String, ?> details) {
+    if (details == null || details.isEmpty()) {
+      return Map.of();
+    }
+    Map<String, Object> copy = new LinkedHashMap<>();
+    for (Map.Entry<String, ?> entry : details.entrySet()) {
+      Object value = entry.getValue();
+      if (entry.getKey() != null && value != null) {
+        copy.put(entry.getKey(), value);
+      }
+    }
+    return copy;
+  }
+
+  /** Nanoseconds, capped at about 146 years so that adding them to a tick cannot overflow. */
+  private static long saturatedNanos(Duration duration) {
+    long cap = 1L << 62;
+    return duration.compareTo(Duration.ofNanos(cap)) >= 0 ? cap : duration.toNanos();
+  }
+
+  /** A result and when it was recorded, by the ticker. */
+  private record Recorded(CheckResult result, long atNanos) {
+  }
+
+  /** One run of the check, from submission until its action returns. */
+  final class Run implements Runnable {
+
+    final long startNanos;
+    final long deadlineNanos;
+    final CompletableFuture<CheckResult> outcome = new CompletableFuture<>();
+    final CheckResult timeoutResult;
+    /** Guarded by lock: set when the run outlived its deadline and that was recorded. */
+    boolean timedOut;
+    /** Guarded by lock: the run's own result once its action has returned or thrown. */
+    @Nullable CheckResult result;
+
+    Run(long startNanos) {
+      this.startNanos = startNanos;
+      this.deadlineNanos = startNanos + timeoutNanos;
+      this.timeoutResult = CheckResult.down(name, critical, timeout, timeoutError);
+    }
+
+    @Override
+    public void run() {
+      CheckResult own;
+      Throwable failure = null;
+      try {
+        Map<String, Object> details = copyDetails(check.action().run(timeout));
+        own = CheckResult.up(name, critical, elapsed(), details);
+      } catch (Throwable t) {
+        failure = t;
+        if (t instanceof InterruptedException) {
+          Thread.currentThread().interrupt();
+        }
+        own = CheckResult.down(name, critical, elapsed(), safeError(t));
+      }
+      finish(own, failure);
+      if (failure instanceof VirtualMachineError fatal) {
+        throw fatal;
+      }
+    }
+
+    private Duration elapsed() {
+      return Duration.ofNanos(Math.max(0, ticker.getAsLong() - startNanos));
+    }
+
+    /**
+     * Records the run's own result, unless it is a {@code DOWN} arriving after the run was already
+     * recorded as timed out; then completes the outcome for waiting probes.
+     */
+    void finish(CheckResult own, @Nullable Throwable failure) {
+      Recorded previous = null;
+      boolean record;
+      synchronized (lock) {
+        if (inFlight == this) {
+          inFlight = null;
+        }
+        result = own;
+        record = !timedOut || own.isUp();
+        if (record) {
+          previous = current;
+          current = new Recorded(own, ticker.getAsLong());
+        }
+      }
+      if (record) {
+        recorded(previous == null ? null : previous.result, own, failure);
+      } else if (log.isDebugEnabled()) {
+        log.debug("Health check '{}' ended DOWN ({}) after it was reported timed out", name,
+            own.error(), failure);
+      }
+      outcome.complete(own);
+    }
+  }
+}

@@ -1,0 +1,34 @@
+package dev.otto.health;
+
+import org.jspecify.annotations.Nullable;
+
+/**
+ * Observes health checks: every recorded result and every change of status. Register it with
+ * {@link ReadinessAggregator.Builder#listener}; {@code dev.otto.health.micrometer.HealthMetrics} is one.
+ *
+ * <p>Threading: methods are called on the aggregator's executor threads or on a probing thread, possibly
+ * concurrently for different checks, never while a lock is held. They must be quick and must not block.
+ * Exceptions they throw are logged and ignored.
+ */
+public interface HealthListener {
+
+  /**
+   * Called for every result the aggregator records: each completed run, and each run that timed out
+   * (at its timeout). A run that completes {@code UP} after it was reported timed out is recorded, and
+   * reported, when it completes; one that completes {@code DOWN} then is not (it was reported already).
+   *
+   * @param result the recorded result
+   */
+  default void onCheckCompleted(CheckResult result) {
+  }
+
+  /**
+   * Called when a check's status differs from its previous recorded status, including its first
+   * result, right after {@link #onCheckCompleted}.
+   *
+   * @param previous the previous result, or {@code null} for the check's first result
+   * @param current the new result
+   */
+  default void onStatusChanged(@Nullable CheckResult previous, CheckResult current) {
+  }
+}

@@ -1,0 +1,502 @@
+package dev.otto.health;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.otto.health.CheckResult.Status;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+class ReadinessAggregatorTest {
+
+  private static final Duration GENEROUS = Duration.ofSeconds(5);
+
+  private final List<Gate> gates = new ArrayList<>();
+  private final List<ReadinessAggregator> aggregators = new ArrayList<>();
+
+  @AfterEach
+  void openGatesAndClose() {
+    gates.forEach(Gate::open);
+    aggregators.forEach(ReadinessAggregator::close);
+  }
+
+  private Gate gate() {
+    Gate gate = new Gate();
+    gates.add(gate);
+    return gate;
+  }
+
+  private ReadinessAggregator started(ReadinessAggregator.Builder builder) {
+    ReadinessAggregator aggregator = builder.build();
+    aggregators.add(aggregator);
+    aggregator.markStarted();
+    return aggregator;
+  }
+
+  private static CheckAction counting(AtomicInteger runs) {
+    return timeout -> {
+      runs.incrementAndGet();
+      return null;
+    };
+  }
+
+  @Test
+  void runsChecksInParallelSoTwoHungChecksTimeOutInAboutOneTimeout() {
+    ReadinessAggregator aggregator = started(ReadinessAggregator.builder()
+        .defaultTimeout(Duration.ofMillis(200))
+        .check(HealthCheck.of("first", true, gate()))
+        .check(HealthCheck.of("second", true, gate())));
+
+    Readiness[] readiness = new Readiness[1];
+    Duration took = Waiting.timed(() -> readiness[0] = aggregator.readiness());
+
+    assertThat(took).isLessThan(GENEROUS);
+    assertThat(readiness[0].ready()).isFalse();
+    assertThat(readiness[0].components().values())
+        .extracting(CheckResult::name, CheckResult::status, CheckResult::error)
+        .containsExactly(
+            org.assertj.core.groups.Tuple.tuple("first", Status.DOWN, "timed out after 200 ms"),
+            org.assertj.core.groups.Tuple.tuple("second", Status.DOWN, "timed out after 200 ms"));
+    assertThat(readiness[0].components().get("first").duration()).isEqualTo(Duration.ofMillis(200));
+  }
+
+  @Test
+  void answersWhileACheckHangsForeverAndNeverStartsASecondRunOfIt() throws Exception {
+    Gate hung = gate();
+    ReadinessAggregator aggregator = started(ReadinessAggregator.builder()
+        .defaultTimeout(Duration.ofMillis(200))
+        .cacheTtl(Duration.ZERO)
+        .check(HealthCheck.of("hung", true, hung)));
+
+    Duration first = Waiting.timed(() -> assertThat(aggregator.readiness().ready()).isFalse());
+    List<Readiness> later = new ArrayList<>();
+    Duration next = Waiting.timed(() -> {
+      for (int i = 0; i < 20; i++) {
+        later.add(aggregator.readiness());
+      }
+    });
+
+    assertThat(first).isLessThan(GENEROUS);
+    assertThat(next).isLessThan(GENEROUS);
+    assertThat(later).allSatisfy(readiness -> {
+      assertThat(readiness.ready()).isFalse();
+      assertThat(readiness.components().get("hung").error()).isEqualTo("timed out after 200 ms");
+    });
+    assertThat(hung.runs()).isEqualTo(1);
+  }
+
+  @Test
+  void recordsTheLateUpResultOfARunThatTimedOutAndThenRunsAgain() {
+    Gate slow = gate();
+    ReadinessAggregator aggregator = started(ReadinessAggregator.builder()
+        .defaultTimeout(Duration.ofMillis(100))
+        .cacheTtl(Duration.ZERO)
+        .check(HealthCheck.of("slow", true, slow)));
+    assertThat(aggregator.readiness().ready()).isFalse();
+
+    slow.open();
+
+    Waiting.awaitTrue(GENEROUS, "the late UP is recorded", () -> aggregator.readiness().ready());
+    assertThat(slow.runs()).isGreaterThanOrEqualTo(1);
+  }
+
+  @Test
+  void aProbeThatFindsARunInFlightGetsTheLastResultAtOnce() throws Exception {
+    AtomicInteger runs = new AtomicInteger();
+    CountDownLatch release = new CountDownLatch(1);
+    CountDownLatch secondRunStarted = new CountDownLatch(1);
+    ReadinessAggregator aggregator = started(ReadinessAggregator.builder()
+        .defaultTimeout(Duration.ofSeconds(30))
+        .cacheTtl(Duration.ZERO)
+        .check(HealthCheck.of("db", true, timeout -> {
+          if (runs.incrementAndGet() > 1) {
+            secondRunStarted.countDown();
+            release.await(30, TimeUnit.SECONDS);
+          }
+          return null;
+        })));
+    assertThat(aggregator.readiness().ready()).isTrue();
+    ExecutorService prober = Executors.newSingleThreadExecutor();
+    try {
+      Future<Readiness> starter = prober.submit(aggregator::readiness);
+      assertThat(secondRunStarted.await(10, TimeUnit.SECONDS)).isTrue();
+
+      Readiness meanwhile = aggregator.readiness();
+
+      assertThat(meanwhile.ready()).isTrue();
+      assertThat(runs).hasValue(2);
+      release.countDown();
+      assertThat(starter.get(10, TimeUnit.SECONDS).ready()).isTrue();
+    } finally {
+      release.countDown();
+      prober.shutdownNow();
+    }
+  }
+
+  @Test
+  void reportsAThrowingCheckDownWithAGenericErrorThatLeaksNothing() {
+    ReadinessAggregator aggregator = started(ReadinessAggregator.builder()
+        .check(HealthCheck.of("db", true, timeout -> {
+          throw new IllegalStateException("jdbc:postgresql://db.internal:5432 password=hunter2");
+        })));
+
+    CheckResult result = aggregator.readiness().components().get("db");
+
+    assertThat(result.status()).isEqualTo(Status.DOWN);
+    assertThat(result.error()).isEqualTo("check failed");
+    assertThat(result.details()).isEmpty();
+  }
+
+  @Test
+  void showsTheMessageOfAHealthCheckExceptionButNotItsCause() {
+    ReadinessAggregator aggregator = started(ReadinessAggregator.builder()
+        .check(HealthCheck.of("db", true, timeout -> {
+          throw new HealthCheckException("cannot get a connection", new IllegalStateException("password=hunter2"));
+        }))
+        .check(HealthCheck.of("long", false, timeout -> {
+          throw new HealthCheckException("x".repeat(500));
+        })));
+
+    Readiness readiness = aggregator.readiness();
+
+    assertThat(readiness.components().get("db").error()).isEqualTo("cannot get a connection");
+    assertThat(readiness.components().get("long").error()).hasSize(HealthCheckException.MAX_MESSAGE_LENGTH);
+  }
+
+  @Test
+  void reusesAResultForTheCacheTtlAndRunsTheCheckAgainAfterIt() {
+    FakeClock clock = new FakeClock();
+    AtomicInteger runs = new AtomicInteger();
+    ReadinessAggregator aggregator = started(ReadinessAggregator.builder()
+        .clock(clock)
+        .cacheTtl(Duration.ofSeconds(1))
+        .check(HealthCheck.of("db", true, counting(runs))));
+
+    for (int i = 0; i < 5; i++) {
+      aggregator.readiness();
+    }
+    clock.advance(Duration.ofMillis(999));
+    aggregator.readiness();
+    assertThat(runs).hasValue(1);
+
+    clock.advance(Duration.ofMillis(1));
+    aggregator.readiness();
+    aggregator.readiness();
+    assertThat(runs).hasValue(2);
+  }
+
+  @Test
+  void runsACheckForEveryProbeWhenTheTtlIsZero() {
+    AtomicInteger runs = new AtomicInteger();
+    ReadinessAggregator aggregator = started(ReadinessAggregator.builder()
+        .clock(new FakeClock())
+        .cacheTtl(Duration.ZERO)
+        .check(HealthCheck.of("db", true, counting(runs))));
+
+    for (int i = 0; i < 3; i++) {
+      aggregator.readiness();
+    }
+
+    assertThat(runs).hasValue(3);
+  }
+
+  @Test
+  void aProbeStormRunsEachCheckAtMostOncePerTtlWindow() throws Exception {
+    AtomicInteger runs = new AtomicInteger();
+    Duration ttl = Duration.ofMillis(250);
+    ReadinessAggregator aggregator = started(ReadinessAggregator.builder()
+        .cacheTtl(ttl)
+        .check(HealthCheck.of("db", true, counting(runs))));
+    ExecutorService probers = Executors.newFixedThreadPool(32);
+    CountDownLatch start = new CountDownLatch(1);
+    AtomicInteger notReady = new AtomicInteger();
+    try {
+      List<Future<?>> done = new ArrayList<>();
+      for (int t = 0; t < 32; t++) {
+        done.add(probers.submit(() -> {
+          start.await();
+          for (int i = 0; i < 100; i++) {
+            if (!aggregator.readiness().ready()) {
+              notReady.incrementAndGet();
+            }
+          }
+          return null;
+        }));
+      }
+      long began = System.nanoTime();
+      start.countDown();
+      for (Future<?> future : done) {
+        future.get(30, TimeUnit.SECONDS);
+      }
+      long windows = (System.nanoTime() - began) / ttl.toNanos();
+
+      assertThat(notReady).hasValue(0);
+      assertThat(runs.get()).isBetween(1, (int) windows + 1);
+    } finally {
+      probers.shutdownNow();
+    }
+  }
+
+  @Test
+  void aProbeStormWithAHungCheckWaitsForItOnlyOnce() throws Exception {
+    Gate hung = gate();
+    AtomicInteger healthyRuns = new AtomicInteger();
+    ReadinessAggregator aggregator = started(ReadinessAggregator.builder()
+        .defaultTimeout(Duration.ofMillis(200))
+        .check(HealthCheck.of("hung", false, hung))
+        .check(HealthCheck.of("healthy", true, counting(healthyRuns))));
+    ExecutorService probers = Executors.newFixedThreadPool(16);
+    try {
+      List<Future<Readiness>> probes = new ArrayList<>();
+      long began = System.nanoTime();
+      for (int i = 0; i < 16 * 50; i++) {
+        probes.add(probers.submit(aggregator::readiness));
+      }
+      for (Future<Readiness> probe : probes) {
+        Readiness readiness = probe.get(30, TimeUnit.SECONDS);
+        assertThat(readiness.ready()).isTrue();
+        assertThat(readiness.degraded()).isTrue();
+      }
+
+      assertThat(Duration.ofNanos(System.nanoTime() - began)).isLessThan(GENEROUS);
+      assertThat(hung.runs()).isEqualTo(1);
+    } finally {
+      probers.shutdownNow();
+    }
+  }
+
+  @Test
+  void aCriticalCheckDownMakesTheServiceNotReady() {
+    ReadinessAggregator aggregator = started(ReadinessAggregator.builder()
+        .check(HealthCheck.of("database", true, timeout -> {
+          throw new HealthCheckException("down");
+        }))
+        .check(HealthCheck.of("redis", false, timeout -> null)));
+
+    Readiness readiness = aggregator.readiness();
+
+    assertThat(readiness.ready()).isFalse();
+    assertThat(readiness.degraded()).isFalse();
+  }
+
+  @Test
+  void onlyNonCriticalChecksDownMakeTheServiceReadyButDegraded() {
+    ReadinessAggregator aggregator = started(ReadinessAggregator.builder()
+        .check(HealthCheck.of("database", true, timeout -> Map.of("active", 1)))
+        .check(HealthCheck.of("redis", false, timeout -> {
+          throw new HealthCheckException("down");
+        })));
+
+    Readiness readiness = aggregator.readiness();
+
+    assertThat(readiness.ready()).isTrue();
+    assertThat(readiness.degraded()).isTrue();
+    assertThat(readiness.components().keySet()).containsExactly("database", "redis");
+    assertThat(readiness.components().get("database").details()).containsEntry("active", 1);
+  }
+
+  @Test
+  void isNotReadyAndRunsNothingBeforeStartUpCompletes() {
+    AtomicInteger runs = new AtomicInteger();
+    ReadinessAggregator aggregator = ReadinessAggregator.builder()
+        .check(HealthCheck.of("db", true, counting(runs)))
+        .build();
+    aggregators.add(aggregator);
+
+    Readiness before = aggregator.readiness();
+    aggregator.markStarted();
+    Readiness after = aggregator.readiness();
+
+    assertThat(before.ready()).isFalse();
+    assertThat(before.components()).isEmpty();
+    assertThat(after.ready()).isTrue();
+    assertThat(runs).hasValue(1);
+    assertThat(aggregator.phase()).isEqualTo(ReadinessAggregator.Phase.RUNNING);
+  }
+
+  @Test
+  void becomesNotReadyAsSoonAsShutdownBeginsAndShowsTheLastResultsWithoutRunning() {
+    FakeClock clock = new FakeClock();
+    AtomicInteger runs = new AtomicInteger();
+    ReadinessAggregator aggregator = started(ReadinessAggregator.builder()
+        .clock(clock)
+        .check(HealthCheck.of("db", true, counting(runs))));
+    assertThat(aggregator.readiness().ready()).isTrue();
+
+    aggregator.markShuttingDown();
+    clock.advance(Duration.ofMinutes(1));
+    Readiness draining = aggregator.readiness();
+
+    assertThat(draining.ready()).isFalse();
+    assertThat(draining.components().get("db").status()).isEqualTo(Status.UP);
+    assertThat(runs).hasValue(1);
+  }
+
+  @Test
+  void markStartedEndsADrainButNothingRestartsAClosedAggregator() {
+    ReadinessAggregator aggregator = started(ReadinessAggregator.builder());
+    aggregator.markShuttingDown();
+
+    aggregator.markStarted();
+    assertThat(aggregator.readiness().ready()).isTrue();
+
+    aggregator.close();
+    aggregator.markStarted();
+    assertThat(aggregator.readiness().ready()).isFalse();
+    assertThat(aggregator.phase()).isEqualTo(ReadinessAggregator.Phase.SHUTTING_DOWN);
+  }
+
+  @Test
+  void aDrainThatBeginsWhileChecksRunWins() {
+    ReadinessAggregator[] self = new ReadinessAggregator[1];
+    ReadinessAggregator aggregator = started(ReadinessAggregator.builder()
+        .check(HealthCheck.of("db", true, timeout -> {
+          self[0].markShuttingDown();
+          return null;
+        })));
+    self[0] = aggregator;
+
+    assertThat(aggregator.readiness().ready()).isFalse();
+  }
+
+  @Test
+  void takesTimestampAndDurationsFromTheInjectedClock() {
+    FakeClock clock = new FakeClock();
+    ReadinessAggregator aggregator = started(ReadinessAggregator.builder()
+        .clock(clock)
+        .check(HealthCheck.of("db", true, timeout -> {
+          clock.advance(Duration.ofMillis(40));
+          return null;
+        })));
+
+    Readiness readiness = aggregator.readiness();
+
+    assertThat(readiness.timestamp()).isEqualTo(Instant.parse("2026-01-01T00:00:00Z"));
+    assertThat(readiness.components().get("db").duration()).isEqualTo(Duration.ofMillis(40));
+    assertThat(readiness.duration()).isEqualTo(Duration.ofMillis(40));
+  }
+
+  @Test
+  void givesEachCheckItsOwnTimeout() throws Exception {
+    Gate hung = gate();
+    Duration[] seen = new Duration[1];
+    ReadinessAggregator aggregator = started(ReadinessAggregator.builder()
+        .defaultTimeout(Duration.ofMillis(700))
+        .check(HealthCheck.builder("fast").timeout(Duration.ofMillis(50)).action(hung).build())
+        .check(HealthCheck.of("default", true, timeout -> {
+          seen[0] = timeout;
+          return null;
+        })));
+
+    Readiness readiness = aggregator.readiness();
+
+    assertThat(readiness.components().get("fast").error()).isEqualTo("timed out after 50 ms");
+    assertThat(seen[0]).isEqualTo(Duration.ofMillis(700));
+  }
+
+  @Test
+  void tellsListenersOfEveryResultAndOfStatusChanges() {
+    FakeClock clock = new FakeClock();
+    AtomicInteger runs = new AtomicInteger();
+    List<CheckResult> completed = new CopyOnWriteArrayList<>();
+    List<String> changes = new CopyOnWriteArrayList<>();
+    ReadinessAggregator aggregator = started(ReadinessAggregator.builder()
+        .clock(clock)
+        .cacheTtl(Duration.ZERO)
+        .listener(new HealthListener() {
+          @Override
+          public void onCheckCompleted(CheckResult result) {
+            throw new IllegalStateException("a broken listener changes nothing");
+          }
+        })
+        .listener(new HealthListener() {
+          @Override
+          public void onCheckCompleted(CheckResult result) {
+            completed.add(result);
+          }
+
+          @Override
+          public void onStatusChanged(CheckResult previous, CheckResult current) {
+            changes.add((previous == null ? "none" : previous.status()) + "->" + current.status());
+          }
+        })
+        .check(HealthCheck.of("db", true, timeout -> {
+          if (runs.incrementAndGet() == 2) {
+            throw new HealthCheckException("down");
+          }
+          return null;
+        })));
+
+    for (int i = 0; i < 4; i++) {
+      assertThat(aggregator.readiness().components()).containsKey("db");
+    }
+
+    assertThat(completed).extracting(CheckResult::status)
+        .containsExactly(Status.UP, Status.DOWN, Status.UP, Status.UP);
+    assertThat(changes).containsExactly("none->UP", "UP->DOWN", "DOWN->UP");
+  }
+
+  @Test
+  void aRunTheExecutorRefusesMakesTheCheckDown() {
+    ExecutorService shutDown = Executors.newSingleThreadExecutor();
+    shutDown.shutdown();
+    ReadinessAggregator aggregator = started(ReadinessAggregator.builder()
+        .executor(shutDown)
+        .check(HealthCheck.of("db", true, timeout -> null)));
+
+    CheckResult result = aggregator.readiness().components().get("db");
+
+    assertThat(result.status()).isEqualTo(Status.DOWN);
+    assertThat(result.error()).isEqualTo("not run: the health check executor refused it");
+  }
+
+  @Test
+  void leavesAGivenExecutorRunningOnClose() {
+    ExecutorService executor = Executors.newSingleThreadExecutor();
+    try {
+      ReadinessAggregator aggregator = started(ReadinessAggregator.builder()
+          .executor(executor)
+          .check(HealthCheck.of("db", true, timeout -> null)));
+      assertThat(aggregator.readiness().ready()).isTrue();
+
+      aggregator.close();
+
+      assertThat(executor.isShutdown()).isFalse();
+    } finally {
+      executor.shutdownNow();
+    }
+  }
+
+  @Test
+  void isReadyWithoutChecksOnceStarted() {
+    ReadinessAggregator aggregator = started(ReadinessAggregator.builder());
+
+    assertThat(aggregator.readiness().ready()).isTrue();
+    assertThat(aggregator.checkNames()).isEmpty();
+  }
+
+  @Test
+  void rejectsDuplicateNamesAndBadSettingsNamingTheValue() {
+    ReadinessAggregator.Builder builder = ReadinessAggregator.builder()
+        .check(HealthCheck.of("db", true, timeout -> null));
+
+    assertThatThrownBy(() -> builder.check(HealthCheck.of("db", false, timeout -> null)))
+        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("'db' was added already");
+    assertThatThrownBy(() -> builder.defaultTimeout(Duration.ZERO))
+        .isInstanceOf(IllegalArgumentException.class).hasMessage("defaultTimeout must be positive: PT0S");
+    assertThatThrownBy(() -> builder.cacheTtl(Duration.ofSeconds(-1)))
+        .isInstanceOf(IllegalArgumentException.class).hasMessage("cacheTtl must not be negative: PT-1S");
+  }
+}
