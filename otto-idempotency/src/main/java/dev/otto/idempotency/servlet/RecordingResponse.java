@@ -1,0 +1,295 @@
+package dev.otto.idempotency.servlet;
+
+import jakarta.servlet.ServletOutputStream;
+import jakarta.servlet.WriteListener;
+import jakarta.servlet.http.HttpServletResponse;
+import jakarta.servlet.http.HttpServletResponseWrapper;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.io.OutputStreamWriter;
+import java.io.PrintWriter;
+import java.io.Writer;
+import java.nio.charset.Charset;
+import java.util.Arrays;
+import java.util.Locale;
+import java.util.Objects;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * The response as the handler sees it while the filter holds a claim: everything written through
+ * {@link #getOutputStream()} or {@link #getWriter()} goes to the client unchanged and is also copied, up
+ * to a limit, so it can be stored. Characters written through the writer are copied as the bytes the
+ * container sends: encoded with the response's character encoding as fixed by {@code getWriter()}.
+ *
+ * <p>Status and headers are read from the response afterwards. A {@code sendError} is noted: its body is
+ * written later by the container's error handling, outside this wrapper, so such a response is never
+ * stored. Not thread-safe, like the response it wraps.
+ */
+final class RecordingResponse extends HttpServletResponseWrapper {
+
+  private final int maxCapture;
+  private byte[] captured = new byte[0];
+  private int size;
+  private boolean overflow;
+  private long written;
+  private boolean errorSent;
+  private boolean localeSet;
+  private @Nullable ServletOutputStream stream;
+  private @Nullable PrintWriter writer;
+  private @Nullable Writer captureWriter;
+  private @Nullable Charset writerCharset;
+
+  RecordingResponse(HttpServletResponse response, int maxCapture) {
+    super(response);
+    this.maxCapture = maxCapture;
+  }
+
+  @Override
+  public ServletOutputStream getOutputStream() throws IOException {
+    if (stream == null) {
+      stream = new TeeOutputStream(super.getOutputStream());
+    }
+    return stream;
+  }
+
+  @Override
+  public PrintWriter getWriter() throws IOException {
+    if (writer == null) {
+      PrintWriter real = super.getWriter();
+      writerCharset = Charset.forName(getCharacterEncoding());
+      writer = new TeePrintWriter(real);
+    }
+    return writer;
+  }
+
+  @Override
+  public void setLocale(Locale locale) {
+    boolean committed = isCommitted();
+    super.setLocale(locale);
+    if (!committed && locale != null) {
+      localeSet = true; // containers send it as Content-Language without listing it among the headers
+    }
+  }
+
+  /** The {@code Content-Language} set through {@link #setLocale}, if it was. */
+  @Nullable String contentLanguageFromLocale() {
+    return localeSet ? getLocale().toLanguageTag() : null;
+  }
+
+  @Override
+  public void sendError(int status, String message) throws IOException {
+    super.sendError(status, message);
+    errorSent = true;
+  }
+
+  @Override
+  public void sendError(int status) throws IOException {
+    super.sendError(status);
+    errorSent = true;
+  }
+
+  @Override
+  public void reset() {
+    super.reset(); // throws when committed; then nothing was discarded
+    clearCapture();
+    stream = null;
+    writer = null;
+    captureWriter = null;
+    writerCharset = null;
+    errorSent = false;
+    localeSet = false;
+  }
+
+  @Override
+  public void resetBuffer() {
+    super.resetBuffer();
+    clearCapture();
+    captureWriter = null; // its pending characters were discarded with the container's buffer
+  }
+
+  private void clearCapture() {
+    size = 0;
+    written = 0;
+    overflow = false;
+    captured = new byte[0];
+  }
+
+  /** Whether {@code sendError} was called (and not undone by {@code reset()}). */
+  boolean errorSent() {
+    return errorSent;
+  }
+
+  /** Whether the body grew past the limit, so the copy is incomplete. Call {@link #finishCapture()} first. */
+  boolean overflowed() {
+    return overflow;
+  }
+
+  /** Bytes the handler wrote, counted also past the limit. Call {@link #finishCapture()} first. */
+  long bytesWritten() {
+    return written;
+  }
+
+  /** Moves characters still buffered in the copying writer into the copy. */
+  void finishCapture() {
+    if (captureWriter != null) {
+      try {
+        captureWriter.flush();
+      } catch (IOException e) {
+        throw new IllegalStateException("cannot happen: the copy is in memory", e);
+      }
+    }
+  }
+
+  /** The copied body; only complete when not {@link #overflowed()}. */
+  byte[] capturedBody() {
+    return Arrays.copyOf(captured, size);
+  }
+
+  private void capture(int b) {
+    written++;
+    if (overflow) {
+      return;
+    }
+    if (size + 1 > maxCapture) {
+      markOverflow();
+      return;
+    }
+    ensureCapacity(size + 1);
+    captured[size++] = (byte) b;
+  }
+
+  private void capture(byte[] bytes, int offset, int count) {
+    written += count;
+    if (overflow || count == 0) {
+      return;
+    }
+    if ((long) size + count > maxCapture) {
+      markOverflow();
+      return;
+    }
+    ensureCapacity(size + count);
+    System.arraycopy(bytes, offset, captured, size, count);
+    size += count;
+  }
+
+  private void markOverflow() {
+    overflow = true;
+    captured = new byte[0]; // free the partial copy at once; it will never be stored
+    size = 0;
+  }
+
+  private void ensureCapacity(int needed) {
+    if (needed > captured.length) {
+      int grown = (int) Math.min(maxCapture, Math.max(needed, Math.max(256L, 2L * captured.length)));
+      captured = Arrays.copyOf(captured, grown);
+    }
+  }
+
+  private Writer captureWriter() {
+    Writer current = captureWriter;
+    if (current == null) {
+      current = new OutputStreamWriter(new OutputStream() {
+        @Override
+        public void write(int b) {
+          capture(b);
+        }
+
+        @Override
+        public void write(byte[] bytes, int offset, int count) {
+          capture(bytes, offset, count);
+        }
+      }, Objects.requireNonNull(writerCharset));
+      captureWriter = current;
+    }
+    return current;
+  }
+
+  /** Writes to the container's stream and to the copy. */
+  private final class TeeOutputStream extends ServletOutputStream {
+
+    private final ServletOutputStream target;
+
+    TeeOutputStream(ServletOutputStream target) {
+      this.target = target;
+    }
+
+    @Override
+    public void write(int b) throws IOException {
+      target.write(b);
+      capture(b);
+    }
+
+    @Override
+    public void write(byte[] bytes, int offset, int count) throws IOException {
+      Objects.checkFromIndexSize(offset, count, bytes.length);
+      target.write(bytes, offset, count);
+      capture(bytes, offset, count);
+    }
+
+    @Override
+    public void flush() throws IOException {
+      target.flush();
+    }
+
+    @Override
+    public void close() throws IOException {
+      target.close();
+    }
+
+    @Override
+    public boolean isReady() {
+      return target.isReady();
+    }
+
+    @Override
+    public void setWriteListener(WriteListener listener) {
+      target.setWriteListener(listener);
+    }
+  }
+
+  /** A writer over the container's writer and the copy; errors are the container writer's. */
+  private final class TeePrintWriter extends PrintWriter {
+
+    private final PrintWriter target;
+
+    TeePrintWriter(PrintWriter target) {
+      super(new Writer() {
+        @Override
+        public void write(char[] chars, int offset, int count) throws IOException {
+          target.write(chars, offset, count);
+          captureWriter().write(chars, offset, count);
+        }
+
+        @Override
+        public void write(String text, int offset, int count) throws IOException {
+          target.write(text, offset, count);
+          captureWriter().write(text, offset, count);
+        }
+
+        @Override
+        public void write(int c) throws IOException {
+          target.write(c);
+          captureWriter().write(c);
+        }
+
+        @Override
+        public void flush() throws IOException {
+          target.flush();
+          captureWriter().flush();
+        }
+
+        @Override
+        public void close() throws IOException {
+          captureWriter().flush();
+          target.close();
+        }
+      });
+      this.target = target;
+    }
+
+    @Override
+    public boolean checkError() {
+      return super.checkError() || target.checkError();
+    }
+  }
+}
