@@ -18,8 +18,22 @@ public final class OttoFilterOrder {
   /** Order of {@link dev.otto.problem.servlet.ProblemFilter}. */
   public static final int PROBLEM = Ordered.HIGHEST_PRECEDENCE + 3;
 
+  /**
+   * Order of {@link dev.otto.health.servlet.HealthEndpointsFilter}: inside problem handling (so its
+   * problems carry the trace id) and before Spring Security and rate limiting, so that probes are neither
+   * authenticated nor limited.
+   */
+  public static final int HEALTH = Ordered.HIGHEST_PRECEDENCE + 4;
+
   /** Order of {@link dev.otto.ratelimit.servlet.RateLimitFilter}: right after Spring Security's filters. */
   public static final int RATE_LIMIT = -90;
+
+  /**
+   * Order of {@link dev.otto.idempotency.servlet.IdempotencyFilter}: after rate limiting, so that a flood
+   * is limited before it reaches the idempotency store, and after Spring Security, so that keys are
+   * scoped by the authenticated principal.
+   */
+  public static final int IDEMPOTENCY = -80;
 
   private OttoFilterOrder() {}
 }

@@ -8,12 +8,6 @@ import org.springframework.web.bind.annotation.RestController;
 @RestController
 class DemoController {
 
-  /** Liveness: touches no dependency, so it answers even when Redis and PostgreSQL are down. */
-  @GetMapping("/health")
-  Map<String, String> health() {
-    return Map.of("status", "UP");
-  }
-
   /**
    * Rate-limited by policy {@code greeting} (application.properties): 10 requests per 10 seconds per API
    * key, or per client IP without one.

@@ -175,6 +175,17 @@ public final class FallbackRateLimiter implements RateLimiter, AutoCloseable {
   }
 
   /**
+   * Checks Redis once, the way the background probe does (see {@link RedisRateLimiter#probe()}), whether
+   * or not decisions are currently local; suits readiness checks. Never changes the breaker's state.
+   *
+   * @return a stage completed normally when Redis answered, or exceptionally with
+   *     {@link dev.otto.ratelimit.RateLimiterUnavailableException}
+   */
+  public CompletionStage<Void> probe() {
+    return primary.probe();
+  }
+
+  /**
    * Returns whether decisions are currently made without Redis (the breaker is open).
    *
    * @return true while degraded

@@ -1,6 +1,7 @@
 package dev.otto.spring.problem;
 
 import dev.otto.problem.Problem;
+import dev.otto.problem.servlet.ExceptionMappings;
 import dev.otto.problem.servlet.ProblemResponseWriter;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
@@ -19,6 +20,7 @@ import org.springframework.http.HttpStatusCode;
 import org.springframework.http.ProblemDetail;
 import org.springframework.http.ResponseEntity;
 import org.springframework.web.bind.annotation.ControllerAdvice;
+import org.springframework.web.bind.annotation.ExceptionHandler;
 import org.springframework.web.context.request.NativeWebRequest;
 import org.springframework.web.context.request.WebRequest;
 import org.springframework.web.servlet.mvc.method.annotation.ResponseEntityExceptionHandler;
@@ -28,9 +30,13 @@ import org.springframework.web.servlet.mvc.method.annotation.ResponseEntityExcep
  * 415, malformed bodies, ...) and writes the result through Otto's {@link ProblemResponseWriter}, so a
  * client sees one problem format whether the error came from a controller, a filter or the container.
  *
- * <p>Lowest precedence: an application's own {@code @ControllerAdvice} handlers win. Exceptions Spring MVC
- * does not know propagate to the {@link dev.otto.problem.servlet.ProblemFilter}, where the application's
- * exception mappings apply.
+ * <p>Exceptions with a registered {@link ExceptionMappings mapping} (including {@link
+ * dev.otto.problem.ProblemException}) are answered here too, inside every filter that wraps the handler, so
+ * that, for example, the idempotency filter stores a mapped 400 like any other response. Exceptions without
+ * a mapping are rethrown unchanged and reach the {@link dev.otto.problem.servlet.ProblemFilter}, which
+ * answers with a bare 500 and logs them once.
+ *
+ * <p>Lowest precedence: an application's own {@code @ControllerAdvice} handlers win.
  */
 @ControllerAdvice
 @Order(Ordered.LOWEST_PRECEDENCE)
@@ -40,9 +46,25 @@ final class OttoMvcExceptionHandler extends ResponseEntityExceptionHandler {
   private static final URI ABOUT_BLANK = URI.create("about:blank");
 
   private final ProblemResponseWriter writer;
+  private final ExceptionMappings mappings;
 
-  OttoMvcExceptionHandler(ProblemResponseWriter writer) {
+  OttoMvcExceptionHandler(ProblemResponseWriter writer, ExceptionMappings mappings) {
     this.writer = writer;
+    this.mappings = mappings;
+  }
+
+  /**
+   * Answers exceptions that have a mapping; rethrows the others unchanged, which Spring MVC lets propagate
+   * without logging. Spring MVC's own exceptions have more specific handlers and never reach this one.
+   */
+  @ExceptionHandler(Exception.class)
+  void handleMapped(Exception exception, HttpServletRequest request, HttpServletResponse response)
+      throws Exception {
+    Problem problem = mappings.toProblem(exception, request);
+    if (problem == null) {
+      throw exception;
+    }
+    writer.write(request, response, problem);
   }
 
   /**

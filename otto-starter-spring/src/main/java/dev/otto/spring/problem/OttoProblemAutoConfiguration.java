@@ -79,8 +79,9 @@ public final class OttoProblemAutoConfiguration {
     // the annotations on their declared type.
     @Bean
     @ConditionalOnMissingBean(ResponseEntityExceptionHandler.class)
-    OttoMvcExceptionHandler ottoMvcExceptionHandler(ProblemResponseWriter writer) {
-      return new OttoMvcExceptionHandler(writer);
+    OttoMvcExceptionHandler ottoMvcExceptionHandler(
+        ProblemResponseWriter writer, ExceptionMappings mappings) {
+      return new OttoMvcExceptionHandler(writer, mappings);
     }
   }
 

@@ -2,7 +2,7 @@ package dev.otto.spring.problem;
 
 import org.springframework.boot.context.properties.ConfigurationProperties;
 
-/** Configuration of Otto's RFC 9457 problem responses ({@code otto.problem.*}). */
+/** Configuration of Otto's RFC 9457 problem responses (otto.problem.*). */
 @ConfigurationProperties(prefix = "otto.problem")
 public class OttoProblemProperties {
 

@@ -12,6 +12,7 @@ import dev.otto.ratelimit.redis.RedisRateLimiter;
 import dev.otto.ratelimit.servlet.ClientIpResolver;
 import dev.otto.ratelimit.servlet.RateLimitFilter;
 import dev.otto.ratelimit.servlet.RateLimitRule;
+import dev.otto.spring.ConditionalOnRules;
 import dev.otto.spring.OttoFilterOrder;
 import dev.otto.spring.OttoRedisProperties;
 import dev.otto.spring.problem.OttoProblemAutoConfiguration;
@@ -27,7 +28,6 @@ import org.springframework.boot.autoconfigure.condition.ConditionalOnWebApplicat
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
 import org.springframework.boot.web.servlet.FilterRegistrationBean;
 import org.springframework.context.annotation.Bean;
-import org.springframework.context.annotation.Conditional;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.util.StringUtils;
 
@@ -95,7 +95,7 @@ public final class OttoRateLimitAutoConfiguration {
 
   @Bean(name = FILTER_REGISTRATION)
   @ConditionalOnMissingBean(name = FILTER_REGISTRATION)
-  @Conditional(OnRateLimitRules.class)
+  @ConditionalOnRules(prefix = "otto.ratelimit.policies", beanType = RateLimitRule.class)
   FilterRegistrationBean<RateLimitFilter> ottoRateLimitFilterRegistration(
       OttoRateLimitProperties properties,
       RateLimiter limiter,

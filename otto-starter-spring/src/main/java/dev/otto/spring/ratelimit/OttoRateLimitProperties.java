@@ -10,11 +10,11 @@ import java.util.Map;
 import org.jspecify.annotations.Nullable;
 import org.springframework.boot.context.properties.ConfigurationProperties;
 
-/** Configuration of Otto's rate limiting ({@code otto.ratelimit.*}). */
+/** Configuration of Otto's rate limiting (otto.ratelimit.*). */
 @ConfigurationProperties(prefix = "otto.ratelimit")
 public class OttoRateLimitProperties {
 
-  /** Whether to rate-limit requests. {@code false} creates none of the rate-limit beans. */
+  /** Whether to rate-limit requests. false creates none of the rate-limit beans. */
   private boolean enabled = true;
 
   /**
@@ -99,15 +99,15 @@ public class OttoRateLimitProperties {
     /** Limits checked together in one decision, for example 10 per second and 1000 per hour. */
     private List<LimitSpec> limits = new ArrayList<>();
 
-    /** Path patterns the policy applies to ({@code /api/greeting}, {@code /api/**}, {@code /api/*}/items). */
+    /** Path patterns the policy applies to: exact (/api/greeting), * for one segment, /** for a subtree. */
     private List<String> paths = new ArrayList<>(List.of("/**"));
 
     /** HTTP methods the policy applies to; empty for all. */
     private List<String> methods = new ArrayList<>();
 
     /**
-     * What identifies a client, as a comma-separated list tried in order: {@code ip}, {@code principal},
-     * {@code header:NAME}. For example {@code header:X-Api-Key,ip}: the API key when present, else the IP.
+     * What identifies a client, as a comma-separated list tried in order: ip, principal,
+     * header:NAME. For example header:X-Api-Key,ip: the API key when present, else the IP.
      */
     private String key = "ip";
 
@@ -166,7 +166,7 @@ public class OttoRateLimitProperties {
     }
   }
 
-  /** One limit of a policy: {@code quota} requests per {@code period}, up to {@code burst} at once. */
+  /** One limit of a policy: quota requests per period, up to burst at once. */
   public static class LimitSpec {
 
     /** Requests allowed per period. */
@@ -218,7 +218,7 @@ public class OttoRateLimitProperties {
     }
   }
 
-  /** The Redis limiter, used when {@code otto.redis.url} is set. */
+  /** The Redis limiter, used when otto.redis.url is set. */
   public static class Redis {
 
     /** Longest wait for one Redis decision before the fallback takes over. */

@@ -3,7 +3,7 @@ package dev.otto.spring.trace;
 import org.jspecify.annotations.Nullable;
 import org.springframework.boot.context.properties.ConfigurationProperties;
 
-/** Configuration of Otto's trace-id propagation ({@code otto.trace.*}). */
+/** Configuration of Otto's trace-id propagation (otto.trace.*). */
 @ConfigurationProperties(prefix = "otto.trace")
 public class OttoTraceProperties {
 
@@ -14,7 +14,7 @@ public class OttoTraceProperties {
   private String responseHeader = "X-Trace-Id";
 
   /**
-   * Request header whose value is echoed back when it is 1-128 characters of {@code [A-Za-z0-9._:-]}.
+   * Request header whose value is echoed back when it is 1-128 characters of [A-Za-z0-9._:-].
    * Empty to never echo one.
    */
   private @Nullable String requestIdHeader = "X-Request-Id";

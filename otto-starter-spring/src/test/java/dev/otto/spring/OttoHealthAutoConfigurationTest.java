@@ -1,0 +1,122 @@
+package dev.otto.spring;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.zaxxer.hikari.HikariDataSource;
+import dev.otto.health.HealthCheck;
+import dev.otto.health.ReadinessAggregator;
+import dev.otto.health.checks.WorkerHeartbeats;
+import dev.otto.health.micrometer.HealthMetrics;
+import dev.otto.spring.health.OttoHealthAutoConfiguration;
+import dev.otto.spring.problem.OttoProblemAutoConfiguration;
+import dev.otto.spring.ratelimit.OttoRateLimitAutoConfiguration;
+import dev.otto.testsupport.PostgresEndpoint;
+import dev.otto.testsupport.TestServices;
+import javax.sql.DataSource;
+import org.junit.jupiter.api.Test;
+import org.springframework.boot.autoconfigure.AutoConfigurations;
+import org.springframework.boot.availability.AvailabilityChangeEvent;
+import org.springframework.boot.availability.ReadinessState;
+import org.springframework.boot.test.context.runner.WebApplicationContextRunner;
+import org.springframework.boot.web.servlet.FilterRegistrationBean;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
+
+class OttoHealthAutoConfigurationTest {
+
+  private final WebApplicationContextRunner web =
+      new WebApplicationContextRunner()
+          .withConfiguration(
+              AutoConfigurations.of(
+                  OttoProblemAutoConfiguration.class,
+                  OttoRateLimitAutoConfiguration.class,
+                  OttoHealthAutoConfiguration.class));
+
+  @Test
+  void servesTheEndpointsWithTheFilterBeforeSecurityAndRateLimiting() {
+    web.run(
+        context -> {
+          FilterRegistrationBean<?> registration =
+              (FilterRegistrationBean<?>) context.getBean(OttoHealthAutoConfiguration.FILTER_REGISTRATION);
+          assertThat(registration.getOrder()).isEqualTo(OttoFilterOrder.HEALTH).isLessThan(-100);
+          assertThat(context).hasSingleBean(HealthMetrics.class);
+          assertThat(context).hasBean("ottoHealthIndicator");
+        });
+  }
+
+  @Test
+  void readinessFollowsSpringBootsReadinessState() {
+    web.run(
+        context -> {
+          ReadinessAggregator aggregator = context.getBean(ReadinessAggregator.class);
+          assertThat(aggregator.readiness().ready()).isFalse();
+
+          AvailabilityChangeEvent.publish(context, ReadinessState.ACCEPTING_TRAFFIC);
+          assertThat(aggregator.readiness().ready()).isTrue();
+
+          AvailabilityChangeEvent.publish(context, ReadinessState.REFUSING_TRAFFIC);
+          assertThat(aggregator.readiness().ready()).isFalse();
+        });
+  }
+
+  @Test
+  void checksTheDataSourceWorkersRedisAndApplicationChecks() {
+    web.withUserConfiguration(Database.class, OwnCheck.class)
+        .withPropertyValues(
+            "otto.health.workers.enabled=true",
+            "otto.redis.url=" + TestServices.redis().uri(),
+            "otto.ratelimit.policies.p.limits[0].quota=1",
+            "otto.ratelimit.policies.p.limits[0].period=1s")
+        .run(
+            context -> {
+              assertThat(context).hasSingleBean(WorkerHeartbeats.class);
+              assertThat(context.getBean(ReadinessAggregator.class).checkNames())
+                  .containsExactly("database", "redis", "workers", "own");
+            });
+  }
+
+  @Test
+  void withoutRedisOrADataSourceThereAreNoSuchComponents() {
+    web.run(context -> assertThat(context.getBean(ReadinessAggregator.class).checkNames()).isEmpty());
+  }
+
+  @Test
+  void anUnknownActuatorIndicatorFailsStartupNamingIt() {
+    web.withPropertyValues("otto.health.actuator-indicators=nosuch")
+        .run(
+            context ->
+                assertThat(context.getStartupFailure()).rootCause().hasMessageContaining("nosuch"));
+  }
+
+  @Test
+  void enabledFalseCreatesNoHealthBeans() {
+    web.withPropertyValues("otto.health.enabled=false")
+        .run(
+            context -> {
+              assertThat(context).doesNotHaveBean(ReadinessAggregator.class);
+              assertThat(context).doesNotHaveBean(OttoHealthAutoConfiguration.FILTER_REGISTRATION);
+            });
+  }
+
+  @Configuration(proxyBeanMethods = false)
+  static class Database {
+    @Bean(destroyMethod = "close")
+    DataSource dataSource() {
+      PostgresEndpoint postgres = TestServices.postgres();
+      HikariDataSource dataSource = new HikariDataSource();
+      dataSource.setJdbcUrl(postgres.jdbcUrl());
+      dataSource.setUsername(postgres.username());
+      dataSource.setPassword(postgres.password());
+      dataSource.setMaximumPoolSize(2);
+      return dataSource;
+    }
+  }
+
+  @Configuration(proxyBeanMethods = false)
+  static class OwnCheck {
+    @Bean
+    HealthCheck own() {
+      return HealthCheck.of("own", false, timeout -> null);
+    }
+  }
+}
