@@ -19,6 +19,7 @@ import java.io.InputStream;
 import java.util.HashSet;
 import java.util.Objects;
 import java.util.Set;
+import java.util.function.BooleanSupplier;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -64,6 +65,10 @@ import org.jspecify.annotations.Nullable;
  * filter, the container runs it only for requests it maps to some servlet: in Spring MVC the
  * {@code DispatcherServlet} covers every path; in a bare container, map a default servlet.
  *
+ * <p>A run-time {@link Builder#enabled(BooleanSupplier) switch} may turn the endpoints off: it is read
+ * once at the start of each request, and while it returns {@code false} every request, the endpoints'
+ * paths included, passes down the chain as if the filter were not there.
+ *
  * <p>Only initial ({@link DispatcherType#REQUEST REQUEST}) dispatches are answered. Threading: immutable
  * and thread-safe; {@code /ready} blocks the request thread for at most about the longest check timeout
  * (see {@link ReadinessAggregator}). The filter owns nothing: {@link #destroy()} closes neither the
@@ -87,9 +92,11 @@ public final class HealthEndpointsFilter implements Filter {
   private final ProblemResponseWriter problems;
   private final HealthJson json = new HealthJson();
   private final byte[] livenessBody;
+  private final @Nullable BooleanSupplier enabled;
 
   private HealthEndpointsFilter(Builder builder, ReadinessAggregator aggregator, String service) {
     this.aggregator = aggregator;
+    this.enabled = builder.enabled;
     this.service = service;
     this.healthPath = builder.healthPath;
     this.readyPath = builder.readyPath;
@@ -112,7 +119,8 @@ public final class HealthEndpointsFilter implements Filter {
   }
 
   /**
-   * Answers a health request as described on the class, or passes the request on.
+   * Answers a health request as described on the class, or passes the request on; every request passes
+   * on while the {@linkplain Builder#enabled(BooleanSupplier) switch} is off.
    *
    * @throws IOException if writing the answer fails (typically the client went away), or as thrown by
    *     the chain
@@ -121,7 +129,8 @@ public final class HealthEndpointsFilter implements Filter {
   @Override
   public void doFilter(ServletRequest servletRequest, ServletResponse servletResponse, FilterChain chain)
       throws IOException, ServletException {
-    if (!(servletRequest instanceof HttpServletRequest request)
+    if ((enabled != null && !enabled.getAsBoolean())
+        || !(servletRequest instanceof HttpServletRequest request)
         || !(servletResponse instanceof HttpServletResponse response)
         || request.getDispatcherType() != DispatcherType.REQUEST) {
       chain.doFilter(servletRequest, servletResponse);
@@ -268,6 +277,7 @@ public final class HealthEndpointsFilter implements Filter {
     private int maxHeartbeatBytes = 4096;
     private boolean showDetails;
     private @Nullable ProblemResponseWriter problems;
+    private @Nullable BooleanSupplier enabled;
 
     private Builder() {
     }
@@ -359,6 +369,21 @@ public final class HealthEndpointsFilter implements Filter {
     /** Sets the writer for problem responses, to share the application's. Default a new one. */
     public Builder problemWriter(ProblemResponseWriter problems) {
       this.problems = Objects.requireNonNull(problems, "problems must not be null");
+      return this;
+    }
+
+    /**
+     * Sets the run-time switch: read once at the start of every request, and while it returns
+     * {@code false} the filter calls the chain with the request and response untouched, so
+     * {@code /health}, {@code /ready} and the heartbeat path reach whatever the chain maps them to
+     * (typically a {@code 404}). By default the endpoints are always on.
+     *
+     * <p>The supplier is called on request threads, concurrently, so it must be thread-safe and cheap (a
+     * volatile read, such as {@code ComponentSwitch} from {@code otto-core}); an exception it throws
+     * propagates to the container.
+     */
+    public Builder enabled(BooleanSupplier enabled) {
+      this.enabled = Objects.requireNonNull(enabled, "enabled must not be null");
       return this;
     }
 

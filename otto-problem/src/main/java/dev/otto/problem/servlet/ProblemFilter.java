@@ -13,6 +13,7 @@ import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
 import java.util.Objects;
+import java.util.function.BooleanSupplier;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -66,7 +67,14 @@ import org.slf4j.LoggerFactory;
  *       client-abort exception from the chain) are logged at DEBUG only.</li>
  * </ul>
  * {@code VirtualMachineError}s other than {@code StackOverflowError} are rethrown untouched, as Tomcat
- * does. The filter is immutable and thread-safe.
+ * does.
+ *
+ * <p>A run-time {@link Builder#enabled(BooleanSupplier) switch} may turn the filter off: it is read once
+ * at the start of each dispatch, and while it returns {@code false} every dispatch passes through
+ * untouched, so failures reach the container (or the framework) as if the filter were not there. A
+ * request already inside the filter when the switch flips is answered as it started.
+ *
+ * <p>The filter is immutable and thread-safe.
  */
 public final class ProblemFilter implements Filter {
 
@@ -75,10 +83,12 @@ public final class ProblemFilter implements Filter {
 
   private final ExceptionMappings mappings;
   private final ProblemResponseWriter responseWriter;
+  private final @Nullable BooleanSupplier enabled;
 
   private ProblemFilter(Builder builder) {
     this.mappings = builder.exceptionMappings;
     this.responseWriter = builder.responseWriter;
+    this.enabled = builder.enabled;
   }
 
   /** Starts a filter configuration with {@link ExceptionMappings#defaults()} and a plain writer. */
@@ -92,8 +102,9 @@ public final class ProblemFilter implements Filter {
   }
 
   /**
-   * Runs the chain and answers its failures with problems, as described on the class. Non-HTTP requests
-   * pass through untouched.
+   * Runs the chain and answers its failures with problems, as described on the class. Non-HTTP requests,
+   * and every dispatch while the {@linkplain Builder#enabled(BooleanSupplier) switch} is off, pass through
+   * untouched.
    *
    * @throws IOException      only when rethrowing the chain's exception for a committed response or a
    *                          client disconnect
@@ -102,7 +113,8 @@ public final class ProblemFilter implements Filter {
   @Override
   public void doFilter(ServletRequest req, ServletResponse res, FilterChain chain)
       throws IOException, ServletException {
-    if (!(req instanceof HttpServletRequest request) || !(res instanceof HttpServletResponse response)) {
+    if ((enabled != null && !enabled.getAsBoolean())
+        || !(req instanceof HttpServletRequest request) || !(res instanceof HttpServletResponse response)) {
       chain.doFilter(req, res);
       return;
     }
@@ -245,6 +257,7 @@ public final class ProblemFilter implements Filter {
 
     private ExceptionMappings exceptionMappings = ExceptionMappings.defaults();
     private ProblemResponseWriter responseWriter = ProblemResponseWriter.create();
+    private @Nullable BooleanSupplier enabled;
 
     private Builder() {}
 
@@ -258,6 +271,21 @@ public final class ProblemFilter implements Filter {
     /** Sets the writer, to share its listeners with other components. */
     public Builder responseWriter(ProblemResponseWriter responseWriter) {
       this.responseWriter = Objects.requireNonNull(responseWriter, "responseWriter must not be null");
+      return this;
+    }
+
+    /**
+     * Sets the run-time switch: read once at the start of every dispatch, and while it returns
+     * {@code false} the filter calls the chain with the request and response untouched: exceptions,
+     * {@code sendError} and error dispatches are left to the container. By default the filter is always
+     * on.
+     *
+     * <p>The supplier is called on request threads, concurrently, so it must be thread-safe and cheap (a
+     * volatile read, such as {@code ComponentSwitch} from {@code otto-core}); an exception it throws
+     * propagates to the container.
+     */
+    public Builder enabled(BooleanSupplier enabled) {
+      this.enabled = Objects.requireNonNull(enabled, "enabled must not be null");
       return this;
     }
 

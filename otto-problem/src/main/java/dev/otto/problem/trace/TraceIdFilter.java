@@ -11,6 +11,7 @@ import java.io.IOException;
 import java.util.Enumeration;
 import java.util.Objects;
 import java.util.concurrent.ThreadLocalRandom;
+import java.util.function.BooleanSupplier;
 import java.util.random.RandomGenerator;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.LoggerFactory;
@@ -45,6 +46,10 @@ import org.slf4j.MDC;
  * the chain runs, so it is present even if the response commits early. An incoming request id
  * ({@code X-Request-Id} by default) is echoed only if it matches {@code [A-Za-z0-9._:-]{1,128}}.
  *
+ * <p>A run-time {@link Builder#enabled(BooleanSupplier) switch} may turn the filter off: it is read once
+ * per dispatch, and while it returns {@code false} requests pass through untouched (no header, no MDC,
+ * no request attribute).
+ *
  * <p>The filter is immutable and thread-safe. It never fails a request: bad headers are ignored.
  */
 public final class TraceIdFilter implements Filter {
@@ -64,11 +69,13 @@ public final class TraceIdFilter implements Filter {
   private final @Nullable String requestIdHeader;
   private final @Nullable CurrentSpan currentSpan;
   private final @Nullable RandomGenerator random;
+  private final @Nullable BooleanSupplier enabled;
 
   private TraceIdFilter(Builder builder, @Nullable CurrentSpan currentSpan) {
     this.responseHeader = builder.responseHeader;
     this.requestIdHeader = builder.requestIdHeader;
     this.random = builder.random;
+    this.enabled = builder.enabled;
     this.currentSpan = currentSpan;
   }
 
@@ -83,13 +90,15 @@ public final class TraceIdFilter implements Filter {
   }
 
   /**
-   * Establishes the trace context, runs the chain and restores the MDC. Non-HTTP requests pass through
+   * Establishes the trace context, runs the chain and restores the MDC. Non-HTTP requests, and every
+   * request while the {@linkplain Builder#enabled(BooleanSupplier) switch} is off, pass through
    * untouched. Exceptions from the chain propagate unchanged.
    */
   @Override
   public void doFilter(ServletRequest req, ServletResponse res, FilterChain chain)
       throws IOException, ServletException {
-    if (!(req instanceof HttpServletRequest request) || !(res instanceof HttpServletResponse response)) {
+    if ((enabled != null && !enabled.getAsBoolean())
+        || !(req instanceof HttpServletRequest request) || !(res instanceof HttpServletResponse response)) {
       chain.doFilter(req, res);
       return;
     }
@@ -206,6 +215,7 @@ public final class TraceIdFilter implements Filter {
     private @Nullable String requestIdHeader = "X-Request-Id";
     private boolean openTelemetry = true;
     private @Nullable RandomGenerator random;
+    private @Nullable BooleanSupplier enabled;
 
     private Builder() {}
 
@@ -246,6 +256,20 @@ public final class TraceIdFilter implements Filter {
      */
     public Builder random(RandomGenerator random) {
       this.random = Objects.requireNonNull(random, "random must not be null");
+      return this;
+    }
+
+    /**
+     * Sets the run-time switch: read once at the start of every dispatch, and while it returns
+     * {@code false} the filter calls the chain with the request and response untouched: no trace id
+     * header, no MDC entries, no request attribute. By default the filter is always on.
+     *
+     * <p>The supplier is called on request threads, concurrently, so it must be thread-safe and cheap (a
+     * volatile read, such as {@code ComponentSwitch} from {@code otto-core}); an exception it throws
+     * propagates to the container.
+     */
+    public Builder enabled(BooleanSupplier enabled) {
+      this.enabled = Objects.requireNonNull(enabled, "enabled must not be null");
       return this;
     }
 

@@ -19,6 +19,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.BooleanSupplier;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -76,6 +77,18 @@ import org.slf4j.LoggerFactory;
  * is logged at DEBUG, but it never rejects, never answers {@code 400} and adds no header fields: observing
  * a policy must not change a single response.
  *
+ * <h2>Run-time switches</h2>
+ * Two suppliers, typically backed by an operator's switch, are read once at the start of each request
+ * and govern it to the end, so flipping them never breaks a request already running:
+ * <ul>
+ *   <li>{@link Builder#enabled(BooleanSupplier) enabled}: while {@code false}, requests pass straight
+ *       through; no key is resolved, no limit charged, no header field written, no listener called;
+ *   <li>{@link Builder#shadow(BooleanSupplier) shadow}: while {@code true}, every rule behaves as a shadow
+ *       rule for that request (decided, reported with {@code shadow = true}, never rejecting, no header
+ *       fields), to watch what the limits would do before enforcing them, or to stop enforcing without
+ *       losing the metrics.
+ * </ul>
+ *
  * <h2>Failure</h2>
  * The limiter never causes a {@code 5xx}. If it throws (a {@link dev.otto.ratelimit.RateLimiterUnavailableException}
  * from a Redis limiter, or any other runtime exception), the request passes without that limit and without
@@ -104,10 +117,14 @@ public final class RateLimitFilter implements Filter {
   private final ProblemResponseWriter responseWriter;
   private final RateLimitListener[] listeners;
   private final AtomicBoolean limiterFailing = new AtomicBoolean();
+  private final @Nullable BooleanSupplier enabled;
+  private final @Nullable BooleanSupplier shadow;
 
   private RateLimitFilter(Builder builder, RateLimiter limiter) {
     this.limiter = limiter;
     this.rules = builder.rules.toArray(new RateLimitRule[0]);
+    this.enabled = builder.enabled;
+    this.shadow = builder.shadow;
     this.responseWriter = builder.responseWriter != null ? builder.responseWriter : ProblemResponseWriter.create();
     this.listeners = builder.listeners.toArray(new RateLimitListener[0]);
   }
@@ -132,12 +149,14 @@ public final class RateLimitFilter implements Filter {
   @Override
   public void doFilter(ServletRequest servletRequest, ServletResponse servletResponse, FilterChain chain)
       throws IOException, ServletException {
-    if (!(servletRequest instanceof HttpServletRequest request)
+    if ((enabled != null && !enabled.getAsBoolean())
+        || !(servletRequest instanceof HttpServletRequest request)
         || !(servletResponse instanceof HttpServletResponse response)
         || request.getDispatcherType() != DispatcherType.REQUEST) {
       chain.doFilter(servletRequest, servletResponse);
       return;
     }
+    boolean allShadow = shadow != null && shadow.getAsBoolean();
     String method = request.getMethod();
     String path = pathWithinApplication(request);
     RateLimitRule[] matched = null;
@@ -149,7 +168,7 @@ public final class RateLimitFilter implements Filter {
       }
       String key;
       try {
-        key = resolveKey(rule, request);
+        key = resolveKey(rule, request, allShadow || rule.shadow());
       } catch (InvalidRateLimitKeyException e) {
         writeKeyProblem(request, response, INVALID_KEY_TYPE, "Invalid rate-limit key",
             "The rate-limit key of this request cannot be used: keys are 1-256 visible ASCII characters, "
@@ -160,7 +179,7 @@ public final class RateLimitFilter implements Filter {
         MissingKey missing = rule.missingKey();
         if (missing == MissingKey.SHARED) {
           key = SHARED_KEY;
-        } else if (missing == MissingKey.REJECT && !rule.shadow()) {
+        } else if (missing == MissingKey.REJECT && !allShadow && !rule.shadow()) {
           writeKeyProblem(request, response, MISSING_KEY_TYPE, "Missing rate-limit key",
               "Rate limit \"" + rule.policy().name() + "\" needs a key that this request does not carry.");
           return;
@@ -183,11 +202,12 @@ public final class RateLimitFilter implements Filter {
     HeaderCollector headers = new HeaderCollector(count);
     for (int i = 0; i < count; i++) {
       RateLimitRule rule = matched[i];
-      RateLimitDecision decision = decide(rule, keys[i]);
+      boolean shadowRule = allShadow || rule.shadow();
+      RateLimitDecision decision = decide(rule, keys[i], shadowRule);
       if (decision == null) {
         continue;
       }
-      if (rule.shadow()) {
+      if (shadowRule) {
         if (!decision.allowed() && log.isDebugEnabled()) {
           log.debug("Shadow rate limit \"{}\" would have rejected a request (retry in {} s); it passes",
               rule.policy().name(), decision.retryAfterSeconds());
@@ -210,7 +230,7 @@ public final class RateLimitFilter implements Filter {
    *
    * @throws InvalidRateLimitKeyException when an enforcing rule's key is unusable
    */
-  private @Nullable String resolveKey(RateLimitRule rule, HttpServletRequest request) {
+  private @Nullable String resolveKey(RateLimitRule rule, HttpServletRequest request, boolean shadowRule) {
     try {
       String key = rule.key().resolve(request);
       return key == null || key.isEmpty() ? null : key;
@@ -218,7 +238,7 @@ public final class RateLimitFilter implements Filter {
       if (log.isDebugEnabled()) {
         log.debug("Unusable rate-limit key for policy \"{}\": {}", rule.policy().name(), e.getMessage());
       }
-      if (rule.shadow()) {
+      if (shadowRule) {
         return null; // a shadow rule must not change the response: it has no key for this request
       }
       throw e;
@@ -229,7 +249,7 @@ public final class RateLimitFilter implements Filter {
     }
   }
 
-  private @Nullable RateLimitDecision decide(RateLimitRule rule, String key) {
+  private @Nullable RateLimitDecision decide(RateLimitRule rule, String key, boolean shadowRule) {
     RateLimitPolicy policy = rule.policy();
     RateLimitDecision decision;
     try {
@@ -249,7 +269,7 @@ public final class RateLimitFilter implements Filter {
     }
     for (RateLimitListener listener : listeners) {
       try {
-        listener.onDecision(policy, decision, rule.shadow());
+        listener.onDecision(policy, decision, shadowRule);
       } catch (RuntimeException e) {
         log.warn("Rate-limit listener {} failed; the decision stands", listener, e);
       }
@@ -365,6 +385,8 @@ public final class RateLimitFilter implements Filter {
     private final List<RateLimitRule> rules = new ArrayList<>();
     private @Nullable ProblemResponseWriter responseWriter;
     private final List<RateLimitListener> listeners = new ArrayList<>();
+    private @Nullable BooleanSupplier enabled;
+    private @Nullable BooleanSupplier shadow;
 
     private Builder() {
     }
@@ -413,6 +435,43 @@ public final class RateLimitFilter implements Filter {
      */
     public Builder listener(RateLimitListener listener) {
       listeners.add(Objects.requireNonNull(listener, "listener"));
+      return this;
+    }
+
+    /**
+     * Sets the run-time switch: read once at the start of every request, and while it returns
+     * {@code false} the filter calls the chain with the request and response untouched: no key is
+     * resolved, no limit charged, no header field written and no listener called. By default the filter
+     * is always on.
+     *
+     * <p>The supplier is called on request threads, concurrently, so it must be thread-safe and cheap (a
+     * volatile read, such as {@code ComponentSwitch} from {@code otto-core}); an exception it throws
+     * propagates to the container.
+     *
+     * @param enabled whether the filter limits the next request
+     * @return this builder
+     */
+    public Builder enabled(BooleanSupplier enabled) {
+      this.enabled = Objects.requireNonNull(enabled, "enabled");
+      return this;
+    }
+
+    /**
+     * Sets the run-time shadow override: read once at the start of every request the filter handles, and
+     * while it returns {@code true} every rule behaves as a {@link RateLimitRule.Builder#shadow(boolean)
+     * shadow} rule for that request: decided and reported to the listeners with {@code shadow = true},
+     * never rejecting, never answering {@code 400}, adding no header fields. While it returns
+     * {@code false} each rule keeps its own mode. By default there is no override.
+     *
+     * <p>The supplier is called on request threads, concurrently, so it must be thread-safe and cheap,
+     * such as {@code ComponentSwitch.shadow()} from {@code otto-core}; an exception it throws propagates
+     * to the container.
+     *
+     * @param shadow whether every rule only observes the next request
+     * @return this builder
+     */
+    public Builder shadow(BooleanSupplier shadow) {
+      this.shadow = Objects.requireNonNull(shadow, "shadow");
       return this;
     }
 
