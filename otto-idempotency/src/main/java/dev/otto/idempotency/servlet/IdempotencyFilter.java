@@ -36,6 +36,7 @@ import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.BooleanSupplier;
 import java.util.function.Function;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
@@ -134,6 +135,18 @@ import org.slf4j.LoggerFactory;
  * in flight, mismatch, rejected). A shadow rule therefore stores responses like an enforcing one and costs
  * the same store traffic. A store failure under a shadow rule is logged and the request runs.
  *
+ * <h2>Run-time switches</h2>
+ * Two suppliers, typically backed by an operator's switch, are read once at the start of each request
+ * and govern it to the end: a request that claimed a key completes or releases it however the switches
+ * change meanwhile.
+ * <ul>
+ *   <li>{@link Builder#enabled(BooleanSupplier) enabled}: while {@code false}, requests pass straight
+ *       through: no key is read, nothing claimed, stored or replayed, and duplicates run the handler
+ *       again;
+ *   <li>{@link Builder#shadow(BooleanSupplier) shadow}: while {@code true}, every rule behaves as a shadow
+ *       rule for that request, as described above.
+ * </ul>
+ *
  * <h2>Problems</h2>
  * Every refusal is an RFC 9457 problem written by the {@link ProblemResponseWriter}. Problem details never
  * contain the key, the body or a store's error message.
@@ -191,9 +204,13 @@ public final class IdempotencyFilter implements Filter {
   private final Ticker ticker;
   private final AtomicBoolean storeFailing = new AtomicBoolean();
   private final AtomicBoolean asyncWarned = new AtomicBoolean();
+  private final @Nullable BooleanSupplier enabled;
+  private final @Nullable BooleanSupplier shadowOverride;
 
   private IdempotencyFilter(Builder builder, IdempotencyStore store) {
     this.store = store;
+    this.enabled = builder.enabled;
+    this.shadowOverride = builder.shadow;
     this.rules = builder.rules.toArray(new IdempotencyRule[0]);
     this.principal = builder.principal;
     this.lease = builder.lease;
@@ -233,7 +250,8 @@ public final class IdempotencyFilter implements Filter {
   @Override
   public void doFilter(ServletRequest servletRequest, ServletResponse servletResponse, FilterChain chain)
       throws IOException, ServletException {
-    if (!(servletRequest instanceof HttpServletRequest request)
+    if ((enabled != null && !enabled.getAsBoolean())
+        || !(servletRequest instanceof HttpServletRequest request)
         || !(servletResponse instanceof HttpServletResponse response)
         || request.getDispatcherType() != DispatcherType.REQUEST) {
       chain.doFilter(servletRequest, servletResponse);
@@ -246,7 +264,7 @@ public final class IdempotencyFilter implements Filter {
       chain.doFilter(request, response);
       return;
     }
-    boolean shadow = rule.shadow();
+    boolean shadow = rule.shadow() || (shadowOverride != null && shadowOverride.getAsBoolean());
     String key = rule.key().extract(request);
     if (key == null || key.isEmpty()) {
       if (!rule.required()) {
@@ -288,12 +306,13 @@ public final class IdempotencyFilter implements Filter {
       pass(body, response, chain, Outcome.REJECTED); // shadow only: the handler gets the whole body
       return;
     }
-    handle(rule, method, path, key, body, response, chain);
+    handle(rule, shadow, method, path, key, body, response, chain);
   }
 
-  private void handle(IdempotencyRule rule, String method, String path, String key, BufferedBodyRequest request,
-      HttpServletResponse response, FilterChain chain) throws IOException, ServletException {
-    boolean shadow = rule.shadow();
+  /** Claims the key and acts on the claim; {@code shadow} is the rule's mode for this request. */
+  private void handle(IdempotencyRule rule, boolean shadow, String method, String path, String key,
+      BufferedBodyRequest request, HttpServletResponse response, FilterChain chain)
+      throws IOException, ServletException {
     String principalName = principal.apply(request);
     String storeKey = RequestDigests.scopedKey(principalName == null ? "" : principalName, method, path, key);
     String fingerprint = fingerprint(rule, request, method, path);
@@ -323,7 +342,7 @@ public final class IdempotencyFilter implements Filter {
     }
 
     if (claim instanceof ClaimResult.Claimed) {
-      execute(rule, storeKey, owner, request, response, chain);
+      execute(shadow, storeKey, owner, request, response, chain);
     } else if (claim instanceof ClaimResult.InFlight inFlight) {
       if (!inFlight.fingerprint().equals(fingerprint)) {
         mismatch(request, response, chain, shadow);
@@ -352,7 +371,7 @@ public final class IdempotencyFilter implements Filter {
   }
 
   /** Runs the handler on a claimed key, then completes or releases the claim. */
-  private void execute(IdempotencyRule rule, String storeKey, String owner, HttpServletRequest request,
+  private void execute(boolean shadow, String storeKey, String owner, HttpServletRequest request,
       HttpServletResponse response, FilterChain chain) throws IOException, ServletException {
     RecordingResponse recording = new RecordingResponse(response, maxStoredBody);
     boolean returned = false;
@@ -363,7 +382,8 @@ public final class IdempotencyFilter implements Filter {
       if (!returned) {
         // The container turns the exception into a 5xx: release, so a retry runs again.
         release(storeKey, owner, "the handler threw");
-        notify(rule.shadow(), Outcome.EXECUTED);
+        recording.releaseContentLength();
+        notify(shadow, Outcome.EXECUTED);
       }
     }
     if (request.isAsyncStarted()) {
@@ -381,11 +401,19 @@ public final class IdempotencyFilter implements Filter {
     } else {
       finish(storeKey, owner, recording, false);
     }
-    notify(rule.shadow(), Outcome.EXECUTED);
+    notify(shadow, Outcome.EXECUTED);
   }
 
   /** Stores the handler's response or releases the key, per the policy on the class. */
   private void finish(String storeKey, String owner, RecordingResponse recording, boolean failed) {
+    try {
+      storeOrRelease(storeKey, owner, recording, failed);
+    } finally {
+      recording.releaseContentLength();
+    }
+  }
+
+  private void storeOrRelease(String storeKey, String owner, RecordingResponse recording, boolean failed) {
     recording.finishCapture();
     int status = recording.getStatus();
     if (failed) {
@@ -765,6 +793,8 @@ public final class IdempotencyFilter implements Filter {
     private @Nullable ProblemResponseWriter responseWriter;
     private final List<IdempotencyListener> listeners = new ArrayList<>();
     private Ticker ticker = Ticker.SYSTEM;
+    private @Nullable BooleanSupplier enabled;
+    private @Nullable BooleanSupplier shadow;
 
     private Builder() {
     }
@@ -930,6 +960,44 @@ public final class IdempotencyFilter implements Filter {
      */
     public Builder listener(IdempotencyListener listener) {
       listeners.add(Objects.requireNonNull(listener, "listener"));
+      return this;
+    }
+
+    /**
+     * Sets the run-time switch: read once at the start of every request, and while it returns
+     * {@code false} the filter calls the chain with the request and response untouched: no key is read,
+     * nothing is claimed, stored or replayed, so a duplicate runs the handler again. A request that
+     * started while it returned {@code true} finishes as it started, completing or releasing its claim. By
+     * default the filter is always on.
+     *
+     * <p>The supplier is called on request threads, concurrently, so it must be thread-safe and cheap (a
+     * volatile read, such as {@code ComponentSwitch} from {@code otto-core}); an exception it throws
+     * propagates to the container.
+     *
+     * @param enabled whether the filter handles the next request
+     * @return this builder
+     */
+    public Builder enabled(BooleanSupplier enabled) {
+      this.enabled = Objects.requireNonNull(enabled, "enabled");
+      return this;
+    }
+
+    /**
+     * Sets the run-time shadow override: read once for every request that matches a rule, and while it
+     * returns {@code true} the rule behaves as a {@link IdempotencyRule.Builder#shadow shadow} rule for
+     * that request: the handler always runs and duplicates, mismatches and rejections are only reported
+     * through {@link IdempotencyListener#onShadowRequest}. While it returns {@code false} each rule keeps
+     * its own mode. By default there is no override.
+     *
+     * <p>The supplier is called on request threads, concurrently, so it must be thread-safe and cheap,
+     * such as {@code ComponentSwitch.shadow()} from {@code otto-core}; an exception it throws propagates
+     * to the container.
+     *
+     * @param shadow whether every rule only observes the next request
+     * @return this builder
+     */
+    public Builder shadow(BooleanSupplier shadow) {
+      this.shadow = Objects.requireNonNull(shadow, "shadow");
       return this;
     }
 

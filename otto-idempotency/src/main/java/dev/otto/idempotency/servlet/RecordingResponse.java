@@ -21,6 +21,13 @@ import org.jspecify.annotations.Nullable;
  * to a limit, so it can be stored. Characters written through the writer are copied as the bytes the
  * container sends: encoded with the response's character encoding as fixed by {@code getWriter()}.
  *
+ * <p>The client must not see the whole response before the filter has stored it, or a quick retry would
+ * find the key still claimed. A response is complete for the client when it declares a
+ * {@code Content-Length} and all those bytes are out, or when the handler closes its stream; otherwise the
+ * container ends it only after the filter returns. So the wrapper holds a {@code Content-Length} back
+ * until {@link #releaseContentLength()}, which the filter calls once the record is stored or released, and
+ * ignores {@code close()} (the container closes the stream after the filter returns).
+ *
  * <p>Status and headers are read from the response afterwards. A {@code sendError} is noted: its body is
  * written later by the container's error handling, outside this wrapper, so such a response is never
  * stored. Not thread-safe, like the response it wraps.
@@ -38,10 +45,73 @@ final class RecordingResponse extends HttpServletResponseWrapper {
   private @Nullable PrintWriter writer;
   private @Nullable Writer captureWriter;
   private @Nullable Charset writerCharset;
+  private long heldContentLength = -1;
 
   RecordingResponse(HttpServletResponse response, int maxCapture) {
     super(response);
     this.maxCapture = maxCapture;
+  }
+
+  @Override
+  public void setContentLength(int length) {
+    heldContentLength = length;
+  }
+
+  @Override
+  public void setContentLengthLong(long length) {
+    heldContentLength = length;
+  }
+
+  @Override
+  public void setHeader(String name, String value) {
+    if (!holdsContentLength(name, value)) {
+      super.setHeader(name, value);
+    }
+  }
+
+  @Override
+  public void addHeader(String name, String value) {
+    if (!holdsContentLength(name, value)) {
+      super.addHeader(name, value);
+    }
+  }
+
+  @Override
+  public void setIntHeader(String name, int value) {
+    if (!holdsContentLength(name, Integer.toString(value))) {
+      super.setIntHeader(name, value);
+    }
+  }
+
+  @Override
+  public void addIntHeader(String name, int value) {
+    if (!holdsContentLength(name, Integer.toString(value))) {
+      super.addIntHeader(name, value);
+    }
+  }
+
+  private boolean holdsContentLength(String name, @Nullable String value) {
+    if (!"Content-Length".equalsIgnoreCase(name)) {
+      return false;
+    }
+    try {
+      heldContentLength = value == null ? -1 : Long.parseLong(value.trim());
+    } catch (NumberFormatException e) {
+      heldContentLength = -1; // not a length the container could use either
+    }
+    return true;
+  }
+
+  /**
+   * Gives the held {@code Content-Length} to the container, which may then finish the response. Called once
+   * the record is stored or released; harmless when the response is already committed (the container then
+   * streams it without one).
+   */
+  void releaseContentLength() {
+    if (heldContentLength >= 0 && !isCommitted()) {
+      super.setContentLengthLong(heldContentLength);
+    }
+    heldContentLength = -1;
   }
 
   @Override
@@ -91,6 +161,7 @@ final class RecordingResponse extends HttpServletResponseWrapper {
   @Override
   public void reset() {
     super.reset(); // throws when committed; then nothing was discarded
+    heldContentLength = -1;
     clearCapture();
     stream = null;
     writer = null;
@@ -231,10 +302,12 @@ final class RecordingResponse extends HttpServletResponseWrapper {
       target.flush();
     }
 
+    /**
+     * Does nothing: closing would let the container finish the response before it is stored, and the
+     * container closes the stream itself once the filter returns.
+     */
     @Override
-    public void close() throws IOException {
-      target.close();
-    }
+    public void close() {}
 
     @Override
     public boolean isReady() {
@@ -278,10 +351,10 @@ final class RecordingResponse extends HttpServletResponseWrapper {
           captureWriter().flush();
         }
 
+        /** Copies pending characters only: see {@link TeeOutputStream#close()}. */
         @Override
         public void close() throws IOException {
           captureWriter().flush();
-          target.close();
         }
       });
       this.target = target;

@@ -2,6 +2,7 @@ package dev.otto.idempotency.servlet;
 
 import static java.nio.charset.StandardCharsets.UTF_8;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import ch.qos.logback.classic.Level;
 import dev.otto.idempotency.CapturedLogs;
@@ -35,6 +36,7 @@ import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
@@ -919,6 +921,67 @@ class IdempotencyFilterTest {
   }
 
   /** A store that cannot answer: unreachable on every call, or only after a successful claim. */
+  @Test
+  void theClientReceivesTheWholeResponseOnlyAfterItIsStored() throws Exception {
+    CountDownLatch completing = new CountDownLatch(1);
+    CountDownLatch proceed = new CountDownLatch(1);
+    server.use(IdempotencyFilter.builder().store(new SlowToComplete(store, completing, proceed))
+        .rule(IdempotencyRule.builder().path(PAYMENTS).build()).build());
+    byte[] body = "{\"ok\":true}".getBytes(UTF_8);
+    server.handle((request, response) -> {
+      response.setStatus(201);
+      response.setContentType("application/json");
+      response.setContentLength(body.length);
+      response.getOutputStream().write(body);
+      response.getOutputStream().close();
+    });
+
+    CompletableFuture<HttpResponse<byte[]>> response = server.postAsync(PAYMENTS, PAYMENT, "Idempotency-Key", key);
+    await(completing);
+
+    // Before the fix the declared length let the container finish the response while the record was still
+    // being stored, so a quick retry found the key claimed and got 409.
+    assertThatThrownBy(() -> response.get(500, TimeUnit.MILLISECONDS)).isInstanceOf(TimeoutException.class);
+    proceed.countDown();
+    assertThat(response.get(20, TimeUnit.SECONDS).statusCode()).isEqualTo(201);
+    assertThat(response.get().body()).isEqualTo(body);
+    assertThat(response.get().headers().firstValueAsLong("Content-Length")).hasValue(body.length);
+    HttpResponse<byte[]> retry = pay(PAYMENT);
+    assertThat(retry.statusCode()).isEqualTo(201);
+    assertThat(retry.headers().firstValue("Idempotent-Replayed")).hasValue("true");
+  }
+
+  /** The memory store, except that complete() waits for the test to let it proceed. */
+  private record SlowToComplete(IdempotencyStore delegate, CountDownLatch completing, CountDownLatch proceed)
+      implements IdempotencyStore {
+
+    @Override
+    public ClaimResult claim(String key, String fingerprint, String owner, Duration lease, Duration ttl) {
+      return delegate.claim(key, fingerprint, owner, lease, ttl);
+    }
+
+    @Override
+    public boolean complete(String key, String owner, StoredResponse response, Duration ttl) {
+      completing.countDown();
+      try {
+        proceed.await(20, TimeUnit.SECONDS);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+      return delegate.complete(key, owner, response, ttl);
+    }
+
+    @Override
+    public boolean release(String key, String owner) {
+      return delegate.release(key, owner);
+    }
+
+    @Override
+    public Optional<IdempotencyRecord> find(String key) {
+      return delegate.find(key);
+    }
+  }
+
   private static final class FailingStore implements IdempotencyStore {
 
     private final boolean claimWorks;
