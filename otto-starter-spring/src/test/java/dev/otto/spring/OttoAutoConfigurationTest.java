@@ -11,6 +11,7 @@ import dev.otto.problem.trace.TraceIdFilter;
 import dev.otto.spring.problem.ExceptionMappingsCustomizer;
 import dev.otto.spring.problem.OttoProblemAutoConfiguration;
 import dev.otto.spring.trace.OttoTraceAutoConfiguration;
+import dev.otto.spring.switches.OttoSwitchesAutoConfiguration;
 import org.junit.jupiter.api.Test;
 import org.springframework.boot.autoconfigure.AutoConfigurations;
 import org.springframework.boot.test.context.runner.ApplicationContextRunner;
@@ -29,6 +30,7 @@ class OttoAutoConfigurationTest {
       new WebApplicationContextRunner()
           .withConfiguration(
               AutoConfigurations.of(
+                  OttoSwitchesAutoConfiguration.class,
                   OttoTraceAutoConfiguration.class, OttoProblemAutoConfiguration.class));
 
   @Test
@@ -82,6 +84,7 @@ class OttoAutoConfigurationTest {
     new ApplicationContextRunner()
         .withConfiguration(
             AutoConfigurations.of(
+                  OttoSwitchesAutoConfiguration.class,
                 OttoTraceAutoConfiguration.class, OttoProblemAutoConfiguration.class))
         .run(
             context -> {

@@ -13,6 +13,7 @@ import dev.otto.spring.ratelimit.OttoRateLimitAutoConfiguration;
 import dev.otto.testsupport.PostgresEndpoint;
 import dev.otto.testsupport.TestServices;
 import javax.sql.DataSource;
+import dev.otto.spring.switches.OttoSwitchesAutoConfiguration;
 import org.junit.jupiter.api.Test;
 import org.springframework.boot.autoconfigure.AutoConfigurations;
 import org.springframework.boot.availability.AvailabilityChangeEvent;
@@ -28,6 +29,7 @@ class OttoHealthAutoConfigurationTest {
       new WebApplicationContextRunner()
           .withConfiguration(
               AutoConfigurations.of(
+                  OttoSwitchesAutoConfiguration.class,
                   OttoProblemAutoConfiguration.class,
                   OttoRateLimitAutoConfiguration.class,
                   OttoHealthAutoConfiguration.class));

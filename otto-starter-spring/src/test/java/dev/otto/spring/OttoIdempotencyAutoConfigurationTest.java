@@ -14,6 +14,7 @@ import dev.otto.spring.problem.OttoProblemAutoConfiguration;
 import dev.otto.testsupport.PostgresEndpoint;
 import dev.otto.testsupport.TestServices;
 import javax.sql.DataSource;
+import dev.otto.spring.switches.OttoSwitchesAutoConfiguration;
 import org.junit.jupiter.api.Test;
 import org.springframework.boot.autoconfigure.AutoConfigurations;
 import org.springframework.boot.test.context.runner.WebApplicationContextRunner;
@@ -27,6 +28,7 @@ class OttoIdempotencyAutoConfigurationTest {
       new WebApplicationContextRunner()
           .withConfiguration(
               AutoConfigurations.of(
+                  OttoSwitchesAutoConfiguration.class,
                   OttoProblemAutoConfiguration.class, OttoIdempotencyAutoConfiguration.class));
 
   private static final String[] PAYMENTS = {

@@ -20,6 +20,7 @@ import dev.otto.testsupport.TestServices;
 import java.time.Duration;
 import java.util.UUID;
 import java.util.concurrent.locks.LockSupport;
+import dev.otto.spring.switches.OttoSwitchesAutoConfiguration;
 import org.junit.jupiter.api.Test;
 import org.springframework.boot.autoconfigure.AutoConfigurations;
 import org.springframework.boot.test.context.runner.WebApplicationContextRunner;
@@ -36,6 +37,7 @@ class OttoRateLimitAutoConfigurationTest {
       new WebApplicationContextRunner()
           .withConfiguration(
               AutoConfigurations.of(
+                  OttoSwitchesAutoConfiguration.class,
                   OttoTraceAutoConfiguration.class,
                   OttoProblemAutoConfiguration.class,
                   OttoRateLimitAutoConfiguration.class));

@@ -1,5 +1,7 @@
 package dev.otto.spring.health;
 
+import dev.otto.core.Component;
+import dev.otto.core.ComponentSwitches;
 import dev.otto.health.HealthCheck;
 import dev.otto.health.HealthListener;
 import dev.otto.health.ReadinessAggregator;
@@ -102,10 +104,12 @@ public final class OttoHealthAutoConfiguration {
       Environment environment,
       ReadinessAggregator aggregator,
       ObjectProvider<WorkerHeartbeats> heartbeats,
-      ObjectProvider<ProblemResponseWriter> problems) {
+      ObjectProvider<ProblemResponseWriter> problems,
+      ComponentSwitches switches) {
     HealthEndpointsFilter.Builder filter =
         HealthEndpointsFilter.builder()
             .aggregator(aggregator)
+            .enabled(switches.get(Component.HEALTH))
             .service(serviceName(properties, environment))
             .healthPath(properties.getHealthPath())
             .readyPath(properties.getReadyPath())

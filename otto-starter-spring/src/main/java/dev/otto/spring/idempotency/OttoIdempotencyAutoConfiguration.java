@@ -1,5 +1,8 @@
 package dev.otto.spring.idempotency;
 
+import dev.otto.core.Component;
+import dev.otto.core.ComponentSwitch;
+import dev.otto.core.ComponentSwitches;
 import dev.otto.idempotency.IdempotencyListener;
 import dev.otto.idempotency.IdempotencyStore;
 import dev.otto.idempotency.jdbc.JdbcIdempotencyStore;
@@ -110,10 +113,14 @@ public final class OttoIdempotencyAutoConfiguration {
       IdempotencyPrincipal principal,
       ObjectProvider<IdempotencyRule> ruleBeans,
       ObjectProvider<IdempotencyListener> listeners,
-      ObjectProvider<ProblemResponseWriter> problems) {
+      ObjectProvider<ProblemResponseWriter> problems,
+      ComponentSwitches switches) {
+    ComponentSwitch idempotency = switches.get(Component.IDEMPOTENCY);
     IdempotencyFilter.Builder filter =
         IdempotencyFilter.builder()
             .store(store)
+            .enabled(idempotency)
+            .shadow(idempotency.shadow())
             .principal(principal::of)
             .ttl(properties.getTtl())
             .lease(properties.getLease())

@@ -1,5 +1,6 @@
 package dev.otto.spring.idempotency;
 
+import dev.otto.core.Mode;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -17,6 +18,12 @@ public class OttoIdempotencyProperties {
 
   /** Where records are kept: memory (per instance), redis (otto.redis.url) or jdbc (the DataSource). */
   private Store store = Store.MEMORY;
+
+  /**
+   * Whether duplicates are blocked and replayed, or only observed (shadow: detect and count duplicates and
+   * mismatches, never block or replay). Switchable at run time through the Actuator endpoint otto.
+   */
+  private Mode mode = Mode.ENFORCE;
 
   /** How long a completed response is kept and replayed. */
   private Duration ttl = Duration.ofHours(24);
@@ -55,6 +62,14 @@ public class OttoIdempotencyProperties {
 
   public void setEnabled(boolean enabled) {
     this.enabled = enabled;
+  }
+
+  public Mode getMode() {
+    return mode;
+  }
+
+  public void setMode(Mode mode) {
+    this.mode = mode;
   }
 
   public Store getStore() {

@@ -10,6 +10,7 @@ import java.io.UncheckedIOException;
 import java.net.URI;
 import java.util.Collection;
 import java.util.Map;
+import java.util.function.BooleanSupplier;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -47,10 +48,13 @@ final class OttoMvcExceptionHandler extends ResponseEntityExceptionHandler {
 
   private final ProblemResponseWriter writer;
   private final ExceptionMappings mappings;
+  private final BooleanSupplier enabled;
 
-  OttoMvcExceptionHandler(ProblemResponseWriter writer, ExceptionMappings mappings) {
+  OttoMvcExceptionHandler(
+      ProblemResponseWriter writer, ExceptionMappings mappings, BooleanSupplier enabled) {
     this.writer = writer;
     this.mappings = mappings;
+    this.enabled = enabled;
   }
 
   /**
@@ -60,7 +64,7 @@ final class OttoMvcExceptionHandler extends ResponseEntityExceptionHandler {
   @ExceptionHandler(Exception.class)
   void handleMapped(Exception exception, HttpServletRequest request, HttpServletResponse response)
       throws Exception {
-    Problem problem = mappings.toProblem(exception, request);
+    Problem problem = enabled.getAsBoolean() ? mappings.toProblem(exception, request) : null;
     if (problem == null) {
       throw exception;
     }
@@ -80,7 +84,10 @@ final class OttoMvcExceptionHandler extends ResponseEntityExceptionHandler {
       WebRequest webRequest) {
     ResponseEntity<Object> prepared =
         super.handleExceptionInternal(ex, body, headers, statusCode, webRequest);
-    if (prepared == null || !(webRequest instanceof NativeWebRequest nativeRequest)) {
+    // Switched off at run time: Spring MVC answers as it would without Otto.
+    if (prepared == null
+        || !enabled.getAsBoolean()
+        || !(webRequest instanceof NativeWebRequest nativeRequest)) {
       return prepared;
     }
     HttpServletRequest request = nativeRequest.getNativeRequest(HttpServletRequest.class);

@@ -1,5 +1,7 @@
 package dev.otto.spring.problem;
 
+import dev.otto.core.Component;
+import dev.otto.core.ComponentSwitches;
 import dev.otto.problem.micrometer.ProblemMetrics;
 import dev.otto.problem.servlet.ExceptionMappings;
 import dev.otto.problem.servlet.ProblemFilter;
@@ -55,9 +57,13 @@ public final class OttoProblemAutoConfiguration {
   @Bean(name = FILTER_REGISTRATION)
   @ConditionalOnMissingBean(name = FILTER_REGISTRATION)
   FilterRegistrationBean<ProblemFilter> ottoProblemFilterRegistration(
-      ExceptionMappings mappings, ProblemResponseWriter writer) {
+      ExceptionMappings mappings, ProblemResponseWriter writer, ComponentSwitches switches) {
     ProblemFilter filter =
-        ProblemFilter.builder().exceptionMappings(mappings).responseWriter(writer).build();
+        ProblemFilter.builder()
+            .exceptionMappings(mappings)
+            .responseWriter(writer)
+            .enabled(switches.get(Component.PROBLEM))
+            .build();
     FilterRegistrationBean<ProblemFilter> registration = new FilterRegistrationBean<>(filter);
     registration.setName("ottoProblemFilter");
     registration.setOrder(OttoFilterOrder.PROBLEM);
@@ -80,8 +86,8 @@ public final class OttoProblemAutoConfiguration {
     @Bean
     @ConditionalOnMissingBean(ResponseEntityExceptionHandler.class)
     OttoMvcExceptionHandler ottoMvcExceptionHandler(
-        ProblemResponseWriter writer, ExceptionMappings mappings) {
-      return new OttoMvcExceptionHandler(writer, mappings);
+        ProblemResponseWriter writer, ExceptionMappings mappings, ComponentSwitches switches) {
+      return new OttoMvcExceptionHandler(writer, mappings, switches.get(Component.PROBLEM));
     }
   }
 

@@ -1,5 +1,8 @@
 package dev.otto.spring.ratelimit;
 
+import dev.otto.core.Component;
+import dev.otto.core.ComponentSwitch;
+import dev.otto.core.ComponentSwitches;
 import dev.otto.problem.servlet.ProblemResponseWriter;
 import dev.otto.ratelimit.Limit;
 import dev.otto.ratelimit.RateLimitListener;
@@ -102,10 +105,14 @@ public final class OttoRateLimitAutoConfiguration {
       ClientIpResolver clientIp,
       ObjectProvider<RateLimitRule> ruleBeans,
       ObjectProvider<RateLimitListener> listeners,
-      ObjectProvider<ProblemResponseWriter> writer) {
+      ObjectProvider<ProblemResponseWriter> writer,
+      ComponentSwitches switches) {
+    ComponentSwitch rateLimiting = switches.get(Component.RATELIMIT);
     RateLimitFilter.Builder filter =
         RateLimitFilter.builder()
             .limiter(limiter)
+            .enabled(rateLimiting)
+            .shadow(rateLimiting.shadow())
             .responseWriter(writer.getIfAvailable(ProblemResponseWriter::create));
     rules(properties, clientIp).forEach(filter::rule);
     ruleBeans.orderedStream().forEach(filter::rule);

@@ -1,5 +1,6 @@
 package dev.otto.spring.ratelimit;
 
+import dev.otto.core.Mode;
 import dev.otto.ratelimit.FailureMode;
 import dev.otto.ratelimit.servlet.MissingKey;
 import java.time.Duration;
@@ -22,6 +23,12 @@ public class OttoRateLimitProperties {
    * every request through (fail-open) or reject every request (fail-closed).
    */
   private FailureMode failureMode = FailureMode.FAIL_LOCAL;
+
+  /**
+   * Whether limits are enforced, or only observed (shadow: decide, count and log, never reject). Switchable
+   * at run time through the Actuator endpoint otto.
+   */
+  private Mode mode = Mode.ENFORCE;
 
   /**
    * Proxies whose X-Forwarded-For entries are trusted, as addresses or CIDR ranges (IPv4 and IPv6). The
@@ -47,6 +54,14 @@ public class OttoRateLimitProperties {
 
   public void setEnabled(boolean enabled) {
     this.enabled = enabled;
+  }
+
+  public Mode getMode() {
+    return mode;
+  }
+
+  public void setMode(Mode mode) {
+    this.mode = mode;
   }
 
   public FailureMode getFailureMode() {

@@ -1,5 +1,7 @@
 package dev.otto.spring.trace;
 
+import dev.otto.core.Component;
+import dev.otto.core.ComponentSwitches;
 import dev.otto.problem.trace.TraceIdFilter;
 import dev.otto.spring.OttoFilterOrder;
 import jakarta.servlet.DispatcherType;
@@ -33,9 +35,11 @@ public final class OttoTraceAutoConfiguration {
 
   @Bean(name = FILTER_REGISTRATION)
   @ConditionalOnMissingBean(name = FILTER_REGISTRATION)
-  FilterRegistrationBean<TraceIdFilter> ottoTraceIdFilterRegistration(OttoTraceProperties properties) {
+  FilterRegistrationBean<TraceIdFilter> ottoTraceIdFilterRegistration(
+      OttoTraceProperties properties, ComponentSwitches switches) {
     TraceIdFilter filter =
         TraceIdFilter.builder()
+            .enabled(switches.get(Component.TRACE))
             .responseHeader(properties.getResponseHeader())
             .requestIdHeader(
                 StringUtils.hasText(properties.getRequestIdHeader())

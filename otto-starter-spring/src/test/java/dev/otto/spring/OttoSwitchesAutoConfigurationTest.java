@@ -1,0 +1,149 @@
+package dev.otto.spring;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.openfeature.sdk.OpenFeatureAPI;
+import dev.openfeature.sdk.providers.memory.Flag;
+import dev.openfeature.sdk.providers.memory.InMemoryProvider;
+import dev.otto.core.Component;
+import dev.otto.core.ComponentSwitches;
+import dev.otto.core.Mode;
+import dev.otto.core.micrometer.ComponentSwitchMetrics;
+import dev.otto.problem.ProblemException;
+import dev.otto.spring.switches.OttoEndpoint;
+import dev.otto.spring.switches.OttoSwitchesAutoConfiguration;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.springframework.boot.actuate.endpoint.SecurityContext;
+import org.springframework.boot.autoconfigure.AutoConfigurations;
+import org.springframework.boot.test.context.runner.WebApplicationContextRunner;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
+
+class OttoSwitchesAutoConfigurationTest {
+
+  private final WebApplicationContextRunner web =
+      new WebApplicationContextRunner()
+          .withConfiguration(AutoConfigurations.of(OttoSwitchesAutoConfiguration.class))
+          .withPropertyValues("management.endpoints.web.exposure.include=otto");
+
+  @Test
+  void everyComponentStartsEnabledAndEnforcing() {
+    web.run(
+        context -> {
+          ComponentSwitches switches = context.getBean(ComponentSwitches.class);
+          assertThat(switches.all()).allSatisfy(component -> {
+            assertThat(component.isEnabled()).isTrue();
+            assertThat(component.mode()).isEqualTo(Mode.ENFORCE);
+          });
+          assertThat(context).hasSingleBean(ComponentSwitchMetrics.class);
+        });
+  }
+
+  @Test
+  void theStartStateComesFromTheProperties() {
+    web.withPropertyValues("otto.trace.enabled=false", "otto.ratelimit.mode=shadow")
+        .run(
+            context -> {
+              ComponentSwitches switches = context.getBean(ComponentSwitches.class);
+              assertThat(switches.get(Component.TRACE).isEnabled()).isFalse();
+              assertThat(switches.get(Component.RATELIMIT).isShadow()).isTrue();
+            });
+  }
+
+  @Test
+  void aShadowModeForAComponentWithoutOneFailsStartup() {
+    web.withPropertyValues("otto.trace.mode=shadow")
+        .run(
+            context ->
+                assertThat(context.getStartupFailure())
+                    .rootCause()
+                    .hasMessageContaining("otto.trace.mode")
+                    .hasMessageContaining("only ratelimit and idempotency"));
+  }
+
+  @Test
+  void theEndpointListsAndSwitchesComponents() {
+    web.run(
+        context -> {
+          OttoEndpoint endpoint = context.getBean(OttoEndpoint.class);
+          ComponentSwitches switches = context.getBean(ComponentSwitches.class);
+
+          @SuppressWarnings("unchecked")
+          Map<String, Map<String, Object>> components =
+              (Map<String, Map<String, Object>>) endpoint.components().get("components");
+          assertThat(components).containsOnlyKeys("ratelimit", "idempotency", "problem", "trace", "health");
+          assertThat(components.get("ratelimit")).containsEntry("enabled", true).containsEntry("mode", "enforce");
+
+          endpoint.change("ratelimit", false, null, SecurityContext.NONE);
+          assertThat(switches.get(Component.RATELIMIT).isEnabled()).isFalse();
+          endpoint.change("idempotency", null, "shadow", SecurityContext.NONE);
+          assertThat(switches.get(Component.IDEMPOTENCY).isShadow()).isTrue();
+          endpoint.change("ratelimit", true, "enforce", SecurityContext.NONE);
+          assertThat(switches.get(Component.RATELIMIT).isEnabled()).isTrue();
+        });
+  }
+
+  @Test
+  void theEndpointAnswersProblemsForUnknownOrUnswitchableComponentsAndBadBodies() {
+    web.withPropertyValues("otto.health.enabled=false")
+        .run(
+            context -> {
+              OttoEndpoint endpoint = context.getBean(OttoEndpoint.class);
+
+              assertThatThrownBy(() -> endpoint.change("nosuch", true, null, SecurityContext.NONE))
+                  .isInstanceOfSatisfying(ProblemException.class,
+                      e -> assertThat(e.problem().status()).isEqualTo(404));
+              assertThatThrownBy(() -> endpoint.change("health", true, null, SecurityContext.NONE))
+                  .isInstanceOfSatisfying(ProblemException.class,
+                      e -> assertThat(e.problem().status()).isEqualTo(409));
+              assertThatThrownBy(() -> endpoint.change("trace", null, "shadow", SecurityContext.NONE))
+                  .isInstanceOfSatisfying(ProblemException.class,
+                      e -> assertThat(e.problem().status()).isEqualTo(400));
+              assertThatThrownBy(() -> endpoint.change("trace", null, null, SecurityContext.NONE))
+                  .isInstanceOfSatisfying(ProblemException.class,
+                      e -> assertThat(e.problem().status()).isEqualTo(400));
+            });
+  }
+
+  @Test
+  void theEndpointIsOnlyThereWhenExposed() {
+    new WebApplicationContextRunner()
+        .withConfiguration(AutoConfigurations.of(OttoSwitchesAutoConfiguration.class))
+        .run(context -> assertThat(context).doesNotHaveBean(OttoEndpoint.class));
+  }
+
+  @Test
+  void openFeatureFlagsSteerTheSwitchesWhenEnabled() {
+    web.withUserConfiguration(Flags.class)
+        .withPropertyValues("otto.switches.open-feature.enabled=true")
+        .run(
+            context -> {
+              ComponentSwitches switches = context.getBean(ComponentSwitches.class);
+              assertThat(switches.get(Component.RATELIMIT).isEnabled()).isFalse();
+              assertThat(switches.get(Component.IDEMPOTENCY).isShadow()).isTrue();
+              assertThat(switches.get(Component.TRACE).isEnabled()).isTrue();
+            });
+  }
+
+  @Configuration(proxyBeanMethods = false)
+  static class Flags {
+    @Bean
+    dev.openfeature.sdk.Client flagClient() {
+      OpenFeatureAPI api = OpenFeatureAPI.getInstance();
+      String domain = "otto-test-" + System.identityHashCode(this);
+      api.setProviderAndWait(
+          domain,
+          new InMemoryProvider(
+              Map.of(
+                  "otto.ratelimit.enabled", flag(false),
+                  "otto.idempotency.mode", flag("shadow"))));
+      return api.getClient(domain);
+    }
+
+    private static <T> Flag<T> flag(T value) {
+      return Flag.<T>builder().variant("on", value).defaultVariant("on").build();
+    }
+  }
+}
