@@ -1,5 +1,6 @@
 package dev.otto.health.servlet;
 
+import dev.otto.core.servlet.PathPattern;
 import dev.otto.health.Readiness;
 import dev.otto.health.ReadinessAggregator;
 import dev.otto.health.checks.WorkerHeartbeats;
@@ -136,7 +137,7 @@ public final class HealthEndpointsFilter implements Filter {
       chain.doFilter(servletRequest, servletResponse);
       return;
     }
-    String path = pathWithinApplication(request);
+    String path = PathPattern.pathWithinApplication(request);
     if (path.equals(healthPath)) {
       if (allowGet(request, response)) {
         writeJson(request, response, 200, livenessBody);
@@ -248,19 +249,7 @@ public final class HealthEndpointsFilter implements Filter {
         .build());
   }
 
-  static String pathWithinApplication(HttpServletRequest request) {
-    String servletPath = request.getServletPath();
-    String pathInfo = request.getPathInfo();
-    String path;
-    if (pathInfo == null || pathInfo.isEmpty()) {
-      path = servletPath == null ? "" : servletPath;
-    } else if (servletPath == null || servletPath.isEmpty()) {
-      path = pathInfo;
-    } else {
-      path = servletPath + pathInfo;
-    }
-    return path.isEmpty() ? "/" : path;
-  }
+
 
   /**
    * Configures a {@link HealthEndpointsFilter}. Setters validate at once and name the bad value. Not

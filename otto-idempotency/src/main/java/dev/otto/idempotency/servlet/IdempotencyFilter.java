@@ -1,5 +1,6 @@
 package dev.otto.idempotency.servlet;
 
+import dev.otto.core.servlet.PathPattern;
 import dev.otto.idempotency.ClaimResult;
 import dev.otto.idempotency.IdempotencyListener;
 import dev.otto.idempotency.IdempotencyListener.Outcome;
@@ -258,7 +259,7 @@ public final class IdempotencyFilter implements Filter {
       return;
     }
     String method = request.getMethod();
-    String path = pathWithinApplication(request);
+    String path = PathPattern.pathWithinApplication(request);
     IdempotencyRule rule = match(method, path);
     if (rule == null) {
       chain.doFilter(request, response);
@@ -713,23 +714,6 @@ public final class IdempotencyFilter implements Filter {
     return over;
   }
 
-  /**
-   * The path the container mapped the request by: decoded, without path parameters, with dot segments
-   * resolved (Servlet 6, section 3.5); the same path the rate limiter's rules match.
-   */
-  static String pathWithinApplication(HttpServletRequest request) {
-    String servletPath = request.getServletPath();
-    String pathInfo = request.getPathInfo();
-    String path;
-    if (pathInfo == null || pathInfo.isEmpty()) {
-      path = servletPath == null ? "" : servletPath;
-    } else if (servletPath == null || servletPath.isEmpty()) {
-      path = pathInfo;
-    } else {
-      path = servletPath + pathInfo;
-    }
-    return path.isEmpty() ? "/" : path;
-  }
 
   @Override
   public String toString() {

@@ -1,5 +1,6 @@
 package dev.otto.idempotency.servlet;
 
+import dev.otto.core.servlet.PathPattern;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;

@@ -1,5 +1,6 @@
 package dev.otto.ratelimit.servlet;
 
+import dev.otto.core.servlet.PathPattern;
 import dev.otto.problem.Problem;
 import dev.otto.problem.servlet.ProblemResponseWriter;
 import dev.otto.ratelimit.RateLimitDecision;
@@ -158,7 +159,7 @@ public final class RateLimitFilter implements Filter {
     }
     boolean allShadow = shadow != null && shadow.getAsBoolean();
     String method = request.getMethod();
-    String path = pathWithinApplication(request);
+    String path = PathPattern.pathWithinApplication(request);
     RateLimitRule[] matched = null;
     String[] keys = null;
     int count = 0;
@@ -297,23 +298,6 @@ public final class RateLimitFilter implements Filter {
     responseWriter.write(request, response, Problem.builder(400).type(type).title(title).detail(detail).build());
   }
 
-  /**
-   * The path the container mapped the request by: decoded, without path parameters, with dot segments
-   * resolved (Servlet 6, section 3.5).
-   */
-  static String pathWithinApplication(HttpServletRequest request) {
-    String servletPath = request.getServletPath();
-    String pathInfo = request.getPathInfo();
-    String path;
-    if (pathInfo == null || pathInfo.isEmpty()) {
-      path = servletPath == null ? "" : servletPath;
-    } else if (servletPath == null || servletPath.isEmpty()) {
-      path = pathInfo;
-    } else {
-      path = servletPath + pathInfo;
-    }
-    return path.isEmpty() ? "/" : path;
-  }
 
   @Override
   public String toString() {

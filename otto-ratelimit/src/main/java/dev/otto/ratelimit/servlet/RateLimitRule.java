@@ -1,5 +1,6 @@
 package dev.otto.ratelimit.servlet;
 
+import dev.otto.core.servlet.PathPattern;
 import dev.otto.ratelimit.RateLimitPolicy;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;

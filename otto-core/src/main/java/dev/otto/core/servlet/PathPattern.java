@@ -1,15 +1,20 @@
-package dev.otto.ratelimit.servlet;
+package dev.otto.core.servlet;
 
+import jakarta.servlet.http.HttpServletRequest;
 import java.util.Objects;
 import org.jspecify.annotations.Nullable;
 
 /**
- * A path pattern of a {@link RateLimitRule}: an exact path ({@code /api/greeting}), a prefix
- * ({@code /api/**}, which also matches {@code /api} itself), single-segment wildcards
- * ({@code /api/*}{@code /items}, where {@code *} is one non-empty segment), or a mix of both. Matching is
- * literal and case-sensitive, segment by segment; it never allocates.
+ * A path pattern of Otto's filter rules (rate limits, idempotency routes): an exact path
+ * ({@code /api/greeting}), a prefix ({@code /api/**}, which also matches {@code /api} itself),
+ * single-segment wildcards ({@code /api/*}{@code /items}, where {@code *} is one non-empty segment), or a
+ * mix of both. Matching is literal and case-sensitive, segment by segment; it never allocates.
+ *
+ * <p>Patterns match {@link #pathWithinApplication the path the container mapped the request by}, never the
+ * raw request URI, so path parameters ({@code ;jsessionid}), percent-encoding and dot segments cannot
+ * slip a request past a rule. Immutable and thread-safe.
  */
-final class PathPattern {
+public final class PathPattern {
 
   private final String pattern;
   private final String[] segments;
@@ -28,7 +33,7 @@ final class PathPattern {
    *     {@code *} or {@code **} other than as a whole segment ({@code **} only at the end), or contains
    *     spaces, control characters, {@code ?} or {@code #}
    */
-  static PathPattern compile(String pattern) {
+  public static PathPattern compile(String pattern) {
     Objects.requireNonNull(pattern, "path");
     if (!pattern.startsWith("/")) {
       throw invalid(pattern, "it must start with '/'");
@@ -62,7 +67,7 @@ final class PathPattern {
   }
 
   /** Returns whether {@code path} (starting with {@code /}) matches. */
-  boolean matches(String path) {
+  public boolean matches(String path) {
     int position = 0;
     for (String segment : segments) {
       if (position >= path.length() || path.charAt(position) != '/') {
@@ -98,5 +103,23 @@ final class PathPattern {
   @Override
   public int hashCode() {
     return pattern.hashCode();
+  }
+
+  /**
+   * The path the container mapped the request by: servlet path followed by path info, decoded, without
+   * path parameters, with dot segments resolved (Servlet 6, section 3.5); {@code /} when both are empty.
+   */
+  public static String pathWithinApplication(HttpServletRequest request) {
+    String servletPath = request.getServletPath();
+    String pathInfo = request.getPathInfo();
+    String path;
+    if (pathInfo == null || pathInfo.isEmpty()) {
+      path = servletPath == null ? "" : servletPath;
+    } else if (servletPath == null || servletPath.isEmpty()) {
+      path = pathInfo;
+    } else {
+      path = servletPath + pathInfo;
+    }
+    return path.isEmpty() ? "/" : path;
   }
 }
