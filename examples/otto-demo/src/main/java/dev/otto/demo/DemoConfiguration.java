@@ -27,6 +27,9 @@ class DemoConfiguration {
     dataSource.setPassword(environment.getProperty("spring.datasource.password", ""));
     dataSource.setPoolName("otto-demo");
     dataSource.setConnectionTimeout(2_000);
+    // Hikari checks an idle connection before handing it out, with its own 5 s default; a silent
+    // database would otherwise hold a request that long before the idempotency store answers 503.
+    dataSource.setValidationTimeout(1_000);
     return dataSource;
   }
 

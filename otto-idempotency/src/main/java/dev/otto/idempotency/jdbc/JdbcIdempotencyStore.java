@@ -65,7 +65,8 @@ import org.jspecify.annotations.Nullable;
  *
  * <p><b>Failure.</b> Every operation throws {@link IdempotencyStoreException} when PostgreSQL cannot
  * answer: no connection (the pool's connection timeout bounds that wait, so keep it short, for example
- * 250 ms to 1 s), a lock wait over the lock timeout ({@code 55P03}), a statement over the statement timeout
+ * 250 ms to 1 s; with HikariCP also lower {@code validationTimeout}, whose 5 s default check of an idle
+ * connection is not capped by the connection timeout), a lock wait over the lock timeout ({@code 55P03}), a statement over the statement timeout
  * ({@code 57014}), a broken connection ({@code 08…}), a missing table, or data it cannot read. While
  * a statement runs, the connection's network timeout is the statement timeout plus one second, so even a
  * hung server or network cannot block a caller for much longer. Nothing is retried.
