@@ -164,6 +164,23 @@ class DemoContractTest {
   }
 
   @Test
+  void aRequestTomcatRejectsBeforeAnyFilterIsStillAProblemWithATraceId() throws Exception {
+    String answer;
+    try (java.net.Socket socket = new java.net.Socket("127.0.0.1", port)) {
+      socket.setSoTimeout(20_000);
+      socket.getOutputStream().write(
+          ("GET /health HTTP/1.1\r\nHost: x\r\nX-Bad: a\u0001b\r\nConnection: close\r\n\r\n")
+              .getBytes(java.nio.charset.StandardCharsets.ISO_8859_1));
+      answer = new String(socket.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.ISO_8859_1);
+    }
+
+    assertThat(answer).startsWith("HTTP/1.1 400");
+    assertThat(answer).containsIgnoringCase("Content-Type: application/problem+json");
+    assertThat(answer).containsPattern("(?i)X-Trace-Id: [0-9a-f]{32}");
+    assertThat(answer).contains("\"status\":400").doesNotContain("X-Bad").doesNotContain("<html");
+  }
+
+  @Test
   void prometheusCountsProblemResponses() throws Exception {
     send(get("/api/boom"));
 

@@ -3,6 +3,8 @@ package dev.otto.problem.trace;
 import jakarta.servlet.ServletRequest;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.random.RandomGenerator;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -37,5 +39,16 @@ public record TraceContext(String traceId, String spanId, @Nullable String reque
     return request.getAttribute(ATTRIBUTE) instanceof TraceContext context
         ? Optional.of(context)
         : Optional.empty();
+  }
+
+  /**
+   * A new context with a random 128-bit trace id and 64-bit span id (never all zero), made the way
+   * {@link TraceIdFilter} makes one: for answers produced where the filter cannot run, such as a request
+   * the container rejected before any filter. Thread-safe.
+   */
+  public static TraceContext random() {
+    RandomGenerator generator = ThreadLocalRandom.current();
+    return new TraceContext(
+        TraceIdFilter.newTraceId(generator), TraceIdFilter.newSpanId(generator), null);
   }
 }

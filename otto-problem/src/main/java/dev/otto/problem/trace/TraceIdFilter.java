@@ -167,7 +167,7 @@ public final class TraceIdFilter implements Filter {
     return value;
   }
 
-  private static String newTraceId(RandomGenerator generator) {
+  static String newTraceId(RandomGenerator generator) {
     long high;
     long low;
     do {
@@ -180,7 +180,7 @@ public final class TraceIdFilter implements Filter {
     return new String(chars);
   }
 
-  private static String newSpanId(RandomGenerator generator) {
+  static String newSpanId(RandomGenerator generator) {
     long id;
     do {
       id = generator.nextLong();

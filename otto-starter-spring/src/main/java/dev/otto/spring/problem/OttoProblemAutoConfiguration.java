@@ -91,6 +91,26 @@ public final class OttoProblemAutoConfiguration {
     }
   }
 
+  /**
+   * Requests Tomcat rejects before any filter runs (malformed header lines, too many headers) are
+   * answered as problems too, instead of Tomcat's HTML page.
+   */
+  @Configuration(proxyBeanMethods = false)
+  @ConditionalOnClass(
+      name = {
+        "org.apache.catalina.valves.ErrorReportValve",
+        "org.springframework.boot.tomcat.ConfigurableTomcatWebServerFactory"
+      })
+  static final class TomcatErrorReport {
+
+    @Bean
+    ProblemErrorReportCustomizer ottoProblemErrorReportCustomizer(
+        ProblemResponseWriter writer, org.springframework.core.env.Environment environment) {
+      return new ProblemErrorReportCustomizer(
+          writer, environment.getProperty("otto.trace.response-header", "X-Trace-Id"));
+    }
+  }
+
   /** Counts problem responses when Micrometer is present. */
   @Configuration(proxyBeanMethods = false)
   @ConditionalOnClass(name = "io.micrometer.core.instrument.MeterRegistry")

@@ -1,0 +1,50 @@
+package dev.otto.spring.problem;
+
+import dev.otto.problem.Problem;
+import dev.otto.problem.servlet.ProblemResponseWriter;
+import dev.otto.problem.trace.TraceContext;
+import java.io.IOException;
+import org.apache.catalina.connector.Request;
+import org.apache.catalina.connector.Response;
+import org.apache.catalina.valves.ErrorReportValve;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Tomcat's error report as an RFC 9457 problem. Tomcat answers some requests itself before any filter
+ * runs (a malformed header line, too many headers, a bad request line); its default report is an HTML
+ * page. This valve writes the same problem shape Otto's filters write, with a fresh trace id in the
+ * response header and the body, and never quotes the request back.
+ */
+final class ProblemErrorReportValve extends ErrorReportValve {
+
+  private static final Logger log = LoggerFactory.getLogger(ProblemErrorReportValve.class);
+
+  private final ProblemResponseWriter writer;
+  private final String traceHeader;
+
+  ProblemErrorReportValve(ProblemResponseWriter writer, String traceHeader) {
+    this.writer = writer;
+    this.traceHeader = traceHeader;
+    setShowReport(false);
+    setShowServerInfo(false);
+  }
+
+  @Override
+  protected void report(Request request, Response response, Throwable throwable) {
+    int status = response.getStatus();
+    if (status < 400 || response.getContentWritten() > 0 || !response.setErrorReported()) {
+      return;
+    }
+    String traceId =
+        TraceContext.from(request).orElseGet(TraceContext::random).traceId();
+    if (response.getHeader(traceHeader) == null) {
+      response.setHeader(traceHeader, traceId);
+    }
+    try {
+      writer.write(request, response, Problem.builder(status).extension("traceId", traceId).build());
+    } catch (IOException | RuntimeException e) {
+      log.debug("Could not write the error report for status {}", status, e);
+    }
+  }
+}
