@@ -1,0 +1,120 @@
+package dev.otto.benchmarks.ratelimit;
+
+import com.github.benmanes.caffeine.cache.Cache;
+import com.github.benmanes.caffeine.cache.Caffeine;
+import dev.otto.ratelimit.RateLimitDecision;
+import dev.otto.ratelimit.RateLimitPolicy;
+import dev.otto.ratelimit.local.LocalRateLimiter;
+import java.time.Duration;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+import org.jspecify.annotations.Nullable;
+import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.annotations.BenchmarkMode;
+import org.openjdk.jmh.annotations.Fork;
+import org.openjdk.jmh.annotations.Level;
+import org.openjdk.jmh.annotations.Measurement;
+import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Param;
+import org.openjdk.jmh.annotations.Scope;
+import org.openjdk.jmh.annotations.Setup;
+import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.TearDown;
+import org.openjdk.jmh.annotations.Warmup;
+
+/**
+ * What a local decision costs next to the cheapest thing it must do anyway: a Caffeine lookup.
+ *
+ * <ul>
+ *   <li>{@code otto}: {@link LocalRateLimiter#tryAcquire} on a limiter holding {@value #KEYS} keys.
+ *   <li>{@code caffeineGet}: {@code Cache.getIfPresent} on a bare Caffeine cache ({@code maximumSize} only)
+ *       holding the same {@value #KEYS} keys — Otto's own storage keys, so both hash the same strings.
+ * </ul>
+ *
+ * <p>{@code keys=hot} asks for one key, {@code keys=spread} for one of the {@value #KEYS} per operation.
+ * The policy allows a million per second with a burst worth eleven days, so that even tens of millions of
+ * decisions per second on the hot key are all allowed and every decision does its full work (read, decide,
+ * compare-and-set); a check after each iteration proves it. Run with 1 and 2 threads ({@code -t}).
+ */
+@State(Scope.Benchmark)
+@BenchmarkMode(Mode.Throughput)
+@OutputTimeUnit(TimeUnit.SECONDS)
+@Fork(value = 1, jvmArgsAppend = {"-Xms1g", "-Xmx1g"})
+@Warmup(iterations = 2, time = 1)
+@Measurement(iterations = 3, time = 2)
+public class LocalLimiterBenchmark {
+
+  /** Keys in both caches, and each cache's maximum size. */
+  public static final int KEYS = 10_000;
+
+  /** 1 µs emission interval (the finest Otto allows) and a tolerance of 10^12 µs, about 11.6 days. */
+  private static final RateLimitPolicy POLICY = RateLimitPolicy.builder("bench")
+      .limit(1_000_000, Duration.ofSeconds(1), 1_000_000_000_000L)
+      .build();
+
+  /** {@code hot}: one key; {@code spread}: one of {@value #KEYS} keys per operation. */
+  @Param({"hot", "spread"})
+  public String keys = "hot";
+
+  private final String[] userKeys = new String[KEYS];
+  private final String[] storageKeys = new String[KEYS];
+  private boolean hot;
+  private @Nullable LocalRateLimiter otto;
+  private @Nullable Cache<String, long[]> caffeine;
+
+  @Setup(Level.Trial)
+  public void setUp() {
+    hot = switch (keys) {
+      case "hot" -> true;
+      case "spread" -> false;
+      default -> throw new IllegalArgumentException("keys must be hot or spread: " + keys);
+    };
+    LocalRateLimiter limiter = LocalRateLimiter.builder().maximumKeys(KEYS).build();
+    Cache<String, long[]> cache = Caffeine.newBuilder().maximumSize(KEYS).build();
+    for (int i = 0; i < KEYS; i++) {
+      userKeys[i] = "user-" + i;
+      storageKeys[i] = POLICY.storageKey(userKeys[i]);
+      limiter.tryAcquire(userKeys[i], POLICY);
+      cache.put(storageKeys[i], new long[] {i});
+    }
+    otto = limiter;
+    caffeine = cache;
+  }
+
+  /** Proves that every decision of the iteration did the full work of an allowed request. */
+  @TearDown(Level.Iteration)
+  public void everyDecisionWasAllowed() {
+    if (!limiter().tryAcquire(userKeys[0], POLICY).allowed()) {
+      throw new IllegalStateException("the local limiter rejected a request: the benchmark's limit is too low");
+    }
+  }
+
+  private int index() {
+    return hot ? 0 : ThreadLocalRandom.current().nextInt(KEYS);
+  }
+
+  private LocalRateLimiter limiter() {
+    LocalRateLimiter limiter = otto;
+    if (limiter == null) {
+      throw new IllegalStateException("not set up");
+    }
+    return limiter;
+  }
+
+  /** Otto's local decision. */
+  @Benchmark
+  public RateLimitDecision otto() {
+    return limiter().tryAcquire(userKeys[index()], POLICY);
+  }
+
+  /** The baseline: a lookup in a bare Caffeine cache of the same size and keys. */
+  @Benchmark
+  public long @Nullable [] caffeineGet() {
+    Cache<String, long[]> cache = caffeine;
+    if (cache == null) {
+      throw new IllegalStateException("not set up");
+    }
+    return cache.getIfPresent(storageKeys[index()]);
+  }
+}
