@@ -74,8 +74,9 @@ final class CheckRunner {
 
   /**
    * Starts answering a probe at {@code now}: a {@link CheckResult} when one can be given at once (fresh,
-   * or the last result while a run is in flight), or the {@link Run} to {@link #await} otherwise (a run
-   * this probe started, or one in flight when there is no result yet).
+   * the last result while a run is in flight, or, with a cache, the last result while the refresh this
+   * probe started runs), or the {@link Run} to {@link #await} otherwise (the first run, or every run
+   * when the cache TTL is zero).
    */
   Object probe(long now) {
     Recorded seen = current;
@@ -110,7 +111,10 @@ final class CheckRunner {
       started.finish(CheckResult.down(name, critical, Duration.ZERO,
           "not run: the health check executor refused it"), e);
     }
-    return started;
+    // Stale while revalidating: once a result exists (and results are cached at all), a probe answers at
+    // once with it and the refresh records its outcome when it ends, or is timed out by a later probe.
+    // Only the first probe, or every probe without a cache, waits for the check.
+    return seen != null && ttlNanos > 0 ? seen.result : started;
   }
 
   /** Waits for {@code run} until its deadline; past it, the run is recorded as timed out. */

@@ -9,6 +9,7 @@ import dev.otto.health.HealthCheck;
 import dev.otto.health.HealthCheckException;
 import dev.otto.health.Readiness;
 import dev.otto.health.ReadinessAggregator;
+import dev.otto.health.Waiting;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -131,7 +132,8 @@ class WorkerHeartbeatsTest {
       assertThat(aggregator.readiness().ready()).isFalse();
 
       heartbeats.beat("in-process");
-      clock.advance(Duration.ofSeconds(1)); // past the cache TTL
+      clock.advance(Duration.ofSeconds(1)); // past the cache TTL: the next probe refreshes in the background
+      Waiting.awaitTrue(Duration.ofSeconds(10), "the refreshed result", () -> aggregator.readiness().ready());
       Readiness readiness = aggregator.readiness();
 
       assertThat(readiness.ready()).isTrue();
