@@ -37,6 +37,8 @@ public final class RateLimitPolicy {
   private final String name;
   private final List<Limit> limits;
   private final long maxPermits;
+  /** Back ends look policies up per decision; the hash of name and limits is worth computing once. */
+  private final int hash;
 
   private RateLimitPolicy(String name, List<Limit> limits) {
     this.name = name;
@@ -44,6 +46,7 @@ public final class RateLimitPolicy {
     sorted.sort(ORDER);
     this.limits = List.copyOf(sorted);
     this.maxPermits = this.limits.stream().mapToLong(Limit::burst).min().orElseThrow();
+    this.hash = 31 * name.hashCode() + this.limits.hashCode();
   }
 
   /**
@@ -129,12 +132,13 @@ public final class RateLimitPolicy {
 
   @Override
   public boolean equals(@Nullable Object other) {
-    return other instanceof RateLimitPolicy that && name.equals(that.name) && limits.equals(that.limits);
+    return other == this || other instanceof RateLimitPolicy that && hash == that.hash && name.equals(that.name)
+        && limits.equals(that.limits);
   }
 
   @Override
   public int hashCode() {
-    return 31 * name.hashCode() + limits.hashCode();
+    return hash;
   }
 
   @Override

@@ -7,7 +7,9 @@ import org.jspecify.annotations.Nullable;
 
 /**
  * The GCRA maths, in microseconds, for Java. The Redis script ({@code gcra.lua} in the redis package)
- * mirrors {@link #evaluate} line by line; the contract suite proves that both decide alike.
+ * mirrors {@link #evaluate} line by line; the contract suite proves that both decide alike. The local
+ * limiter's allocation-free path for a single limit ({@code KeyState}) is the same maths for one limit; a
+ * property test holds it equal to this one.
  *
  * <p>For a request of {@code n} permits at {@code now} and a stored theoretical arrival time {@code TAT}
  * (absent means {@code now}), each limit computes {@code newTat = max(TAT, now) + n × T} and allows iff
@@ -31,7 +33,8 @@ final class Gcra {
    * Decides a request.
    *
    * @param limits the policy's limits, in the policy's order (ties go to the earlier one)
-   * @param tats the stored TATs aligned with {@code limits}, or {@code null} when nothing is stored
+   * @param tats the stored TATs aligned with {@code limits}, or {@code null} when nothing is stored; an
+   *     entry of {@link KeyState#NOTHING_STORED} means nothing is stored for that limit
    * @param now the current time in microseconds
    * @param permits the permits asked for, already validated against the smallest burst
    */

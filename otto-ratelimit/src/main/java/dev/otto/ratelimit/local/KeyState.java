@@ -1,58 +1,123 @@
 package dev.otto.ratelimit.local;
 
 import dev.otto.ratelimit.Limit;
+import dev.otto.ratelimit.RateLimitBackend;
+import dev.otto.ratelimit.RateLimitDecision;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
+import java.time.Duration;
+import java.util.Arrays;
 import java.util.List;
 import org.jspecify.annotations.Nullable;
 
 /**
- * The GCRA state of one policy and key: the TAT of each limit, swapped as a whole by compare-and-set so
- * that all limits are charged together and no lock is ever held.
+ * The GCRA state of one policy name and key: the TAT of each limit, replaced by compare-and-set so that all
+ * limits are charged together and no lock is ever held.
+ *
+ * <p>A policy with one limit (the usual case) keeps its TAT in a {@code long} field and decides without
+ * allocating anything but the decision; a policy with several limits swaps an array of TATs as a whole.
+ * {@link #NOTHING_STORED} marks a limit with no TAT yet: {@code max(NOTHING_STORED, now)} is {@code now},
+ * exactly as an absent TAT is treated by {@link Gcra#evaluate} and the Redis script.
  */
 final class KeyState {
 
+  /** The TAT of a limit nothing was stored for yet: earlier than any time. */
+  static final long NOTHING_STORED = Long.MIN_VALUE;
+
+  private static final VarHandle TAT;
   private static final VarHandle TATS;
 
   static {
     try {
-      TATS = MethodHandles.lookup().findVarHandle(KeyState.class, "tats", long[].class);
+      MethodHandles.Lookup lookup = MethodHandles.lookup();
+      TAT = lookup.findVarHandle(KeyState.class, "tat", long.class);
+      TATS = lookup.findVarHandle(KeyState.class, "tats", long[].class);
     } catch (ReflectiveOperationException e) {
       throw new ExceptionInInitializerError(e);
     }
   }
 
-  /**
-   * How long after its last use an entry is kept. Any TAT stored by that use lies at most τ ahead, so the
-   * entry outlives its TAT; the extra second covers two uses whose expiry updates race in the cache.
-   */
-  private static final long KEEP_MARGIN_NANOS = 1_000_000_000L;
-
+  /** The name of the policy this state belongs to. */
+  final String policy;
   final List<Limit> limits;
-  final long keepNanos;
-  @SuppressWarnings("unused") // accessed through TATS
+  /** The only limit, or null when there are several. */
+  private final @Nullable Limit single;
+  /** T and τ of {@link #single}, in microseconds (0 when there are several limits). */
+  private final long interval;
+  private final long tolerance;
+
+  @SuppressWarnings("unused") // accessed through TAT; used when there is a single limit
+  private volatile long tat;
+  @SuppressWarnings("unused") // accessed through TATS; used when there are several limits
   private volatile long @Nullable [] tats;
 
-  KeyState(List<Limit> limits) {
-    this(limits, null);
+  KeyState(String policy, List<Limit> limits) {
+    this(policy, limits, NOTHING_STORED, null);
   }
 
-  private KeyState(List<Limit> limits, long @Nullable [] tats) {
+  private KeyState(String policy, List<Limit> limits, long tat, long @Nullable [] tats) {
+    this.policy = policy;
     this.limits = limits;
-    this.tats = tats;
-    long maxTolerance = 0;
-    for (Limit limit : limits) {
-      maxTolerance = Math.max(maxTolerance, limit.toleranceMicros());
+    if (limits.size() == 1) {
+      Limit only = limits.get(0);
+      this.single = only;
+      this.interval = only.emissionIntervalMicros();
+      this.tolerance = only.toleranceMicros();
+    } else {
+      this.single = null;
+      this.interval = 0;
+      this.tolerance = 0;
     }
-    this.keepNanos = maxTolerance * 1_000 + KEEP_MARGIN_NANOS;
+    this.tat = tat;
+    this.tats = tats;
   }
 
-  long @Nullable [] tats() {
-    return (long @Nullable []) TATS.getAcquire(this);
+  /** Whether this is the state of the policy with this name (names are usually the very same string). */
+  boolean belongsTo(String policyName) {
+    return policy == policyName || policy.equals(policyName);
   }
 
-  boolean compareAndSet(long @Nullable [] expected, long[] update) {
-    return TATS.compareAndSet(this, expected, update);
+  /** Whether this state was made for these limits (usually the very same list). */
+  boolean hasLimits(List<Limit> wanted) {
+    return limits == wanted || limits.equals(wanted);
+  }
+
+  /**
+   * Decides a request at {@code now} (microseconds) and, when allowed, charges every limit.
+   *
+   * @return the decision, or {@code null} when another request changed the state meanwhile (try again)
+   */
+  @Nullable RateLimitDecision tryAcquire(long now, int permits) {
+    Limit only = single;
+    if (only != null) {
+      return tryAcquireSingle(only, now, permits);
+    }
+    long[] current = (long[]) TATS.getAcquire(this);
+    Gcra.Verdict verdict = Gcra.evaluate(limits, current, now, permits);
+    long[] update = verdict.newTats();
+    if (update != null && !TATS.compareAndSet(this, current, update)) {
+      return null;
+    }
+    return new RateLimitDecision(verdict.allowed(), verdict.remaining(), micros(verdict.resetAfterMicros()),
+        micros(verdict.retryAfterMicros()), limits.get(verdict.decidingLimit()), RateLimitBackend.LOCAL);
+  }
+
+  /** {@link Gcra#evaluate} for one limit, line by line, on the TAT field (a property test holds them equal). */
+  private @Nullable RateLimitDecision tryAcquireSingle(Limit only, long now, int permits) {
+    long stored = (long) TAT.getAcquire(this);
+    long tatNow = Math.max(stored, now);
+    long newTat = tatNow + permits * interval;
+    long ahead = newTat - now;
+    if (ahead > tolerance) {
+      long remaining = Math.max(0, Math.floorDiv(tolerance - (tatNow - now), interval));
+      return new RateLimitDecision(false, remaining, micros(tatNow - now), micros(ahead - tolerance), only,
+          RateLimitBackend.LOCAL);
+    }
+    if (!TAT.compareAndSet(this, stored, newTat)) {
+      return null;
+    }
+    return new RateLimitDecision(true, (tolerance - ahead) / interval, micros(ahead), Duration.ZERO, only,
+        RateLimitBackend.LOCAL);
   }
 
   /**
@@ -60,13 +125,11 @@ final class KeyState {
    * with the same quota and period (as the Redis back end, whose keys are per quota and period, would).
    */
   KeyState translatedTo(List<Limit> newLimits) {
-    long[] current = tats();
-    if (current == null) {
-      return new KeyState(newLimits);
-    }
+    long[] current = currentTats();
     long[] carried = new long[newLimits.size()];
     for (int i = 0; i < carried.length; i++) {
       Limit wanted = newLimits.get(i);
+      carried[i] = NOTHING_STORED;
       for (int j = 0; j < limits.size(); j++) {
         Limit old = limits.get(j);
         if (old.quota() == wanted.quota() && old.period().equals(wanted.period())) {
@@ -74,6 +137,26 @@ final class KeyState {
         }
       }
     }
-    return new KeyState(newLimits, carried);
+    return carried.length == 1
+        ? new KeyState(policy, newLimits, carried[0], null)
+        : new KeyState(policy, newLimits, NOTHING_STORED, carried);
+  }
+
+  /** The TATs aligned with {@link #limits}, {@link #NOTHING_STORED} where none is stored. */
+  private long[] currentTats() {
+    if (single != null) {
+      return new long[] {(long) TAT.getAcquire(this)};
+    }
+    long[] current = (long[]) TATS.getAcquire(this);
+    if (current != null) {
+      return current;
+    }
+    long[] none = new long[limits.size()];
+    Arrays.fill(none, NOTHING_STORED);
+    return none;
+  }
+
+  private static Duration micros(long micros) {
+    return micros == 0 ? Duration.ZERO : Duration.ofNanos(micros * 1_000);
   }
 }

@@ -2,18 +2,18 @@ package dev.otto.ratelimit.local;
 
 import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
-import com.github.benmanes.caffeine.cache.Expiry;
 import com.github.benmanes.caffeine.cache.Ticker;
 import dev.otto.ratelimit.Limit;
-import dev.otto.ratelimit.RateLimitBackend;
 import dev.otto.ratelimit.RateLimitDecision;
 import dev.otto.ratelimit.RateLimitPolicy;
 import dev.otto.ratelimit.RateLimiter;
+import java.time.Clock;
 import java.time.Duration;
-import java.time.Instant;
 import java.time.InstantSource;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Objects;
+import org.jspecify.annotations.Nullable;
 
 /**
  * A {@link RateLimiter} that keeps GCRA state in this JVM: limits hold per instance. Decisions are exactly
@@ -26,32 +26,57 @@ import java.util.Objects;
  * RateLimitDecision decision = limiter.tryAcquire("203.0.113.7", RateLimitPolicy.of("api", 10, Duration.ofSeconds(1)));
  * }</pre>
  *
- * <p>State lives in a Caffeine cache bounded by {@link Builder#maximumKeys(long)}. Each entry's expiry is
- * computed from its own limits: it expires τ (the time its largest limit needs to refill from empty) plus
- * one second after its last use, so never before its bucket is full again (its TAT is in the past), and
- * idle keys cost nothing. When more keys than the maximum are active, the least valuable entries are
- * evicted and their keys start again with a full bucket.
+ * <p>State lives in a Caffeine cache bounded by {@link Builder#maximumKeys(long)}: when more keys than the
+ * maximum are active, the least valuable entries are evicted and their keys start again with a full
+ * bucket. Idle keys are not timed out by default (a decision then costs no expiry bookkeeping); they stay
+ * until evicted by size, so the memory held is bounded by the maximum, not by the idle time.
+ * {@link Builder#expireAfterIdle(Duration)} also forgets keys unused for a given time.
+ *
+ * <p>Time: with the system clock (the default) decisions read the JVM's monotonic clock, which is cheaper
+ * than the wall clock and immune to its steps; any other {@link InstantSource} is read once per decision.
  *
  * <p>Threading: thread-safe and lock-free. Each key's TATs are replaced by compare-and-set, so concurrent
  * requests on one key are charged exactly once each, and a policy's limits are charged together or not at
- * all. Failure: never throws except for invalid arguments.
+ * all. A decision allocates only the decision it returns. Failure: never throws except for invalid
+ * arguments.
  */
 public final class LocalRateLimiter implements RateLimiter {
 
-  private final InstantSource clock;
-  private final Cache<String, KeyState> states;
+  /**
+   * Keys up to this length are cached as they are; {@link RateLimitPolicy#storageKey(String)} keeps them as
+   * they are too ({@code name + ":" + key}), and the name is matched in the entry instead of being joined
+   * to the key on every decision. Longer keys are cached as their storage key, which digests them, so the
+   * memory per entry stays bounded; wrapped in {@link Digested}, they never equal a short key.
+   */
+  private static final int PLAIN_KEY_MAX_LENGTH = 256;
+
+  /** The monotonic system clock, in nanoseconds; used when {@link #clock} is null. */
+  private final Ticker ticker = Ticker.systemTicker();
+  /** An injected clock other than the system clock, or null. */
+  private final @Nullable InstantSource clock;
+  /**
+   * Key (or {@link Digested} key) to its state: one {@link KeyState}, or a {@code KeyState[]} when several
+   * policy names limit the same key. Weighted by the number of states, so the bound counts policy and key
+   * pairs; entries change only when a key meets a policy for the first time or a policy's limits change.
+   */
+  private final Cache<Object, Object> states;
 
   private LocalRateLimiter(Builder builder) {
-    this.clock = builder.clock;
-    this.states = Caffeine.newBuilder()
-        .maximumSize(builder.maximumKeys)
-        .ticker(ticker(clock))
-        .expireAfter(new KeepUntilFull())
-        .build();
+    this.clock = isSystemClock(builder.clock) ? null : builder.clock;
+    // Caffeine's default executor is kept for its maintenance: running it on the deciding threads was faster
+    // for one thread but twice as slow for two (every read then gets recorded and they contend for the
+    // maintenance lock), and servlet containers decide on many threads.
+    Caffeine<Object, Object> cache = Caffeine.newBuilder()
+        .maximumWeight(builder.maximumKeys)
+        .weigher((Object key, Object held) -> held instanceof KeyState[] several ? several.length : 1);
+    if (builder.expireAfterIdle != null) {
+      cache.expireAfterAccess(builder.expireAfterIdle).ticker(cacheTicker(clock));
+    }
+    this.states = cache.build();
   }
 
   /**
-   * Starts a limiter with at most 100,000 keys and the system clock.
+   * Starts a limiter with at most 100,000 keys, the system clock and no idle expiry.
    *
    * @return a new builder; not thread-safe
    */
@@ -67,72 +92,93 @@ public final class LocalRateLimiter implements RateLimiter {
   @Override
   public RateLimitDecision tryAcquire(String key, RateLimitPolicy policy, int permits) {
     policy.requirePermits(permits);
-    String id = policy.storageKey(key);
+    Objects.requireNonNull(key, "key");
+    Object id = key.length() <= PLAIN_KEY_MAX_LENGTH ? key : new Digested(policy.storageKey(key));
+    String name = policy.name();
     List<Limit> limits = policy.limits();
-    // Read the clock before the cache: the entry's keep time then starts no earlier than "now", so it
-    // always covers the TAT this request may store.
-    long now = Gcra.micros(clock.instant());
+    long now = nowMicros();
     while (true) {
-      KeyState state = states.getIfPresent(id);
-      if (state == null) {
-        state = states.get(id, ignored -> new KeyState(limits));
+      KeyState state = find(states.getIfPresent(id), name);
+      if (state == null || !state.hasLimits(limits)) {
+        state = install(id, name, limits);
       }
-      if (state.limits != limits && !state.limits.equals(limits)) {
-        states.asMap().replace(id, state, state.translatedTo(limits));
-        continue;
-      }
-      long[] tats = state.tats();
-      Gcra.Verdict verdict = Gcra.evaluate(limits, tats, now, permits);
-      long[] update = verdict.newTats();
-      if (update == null || state.compareAndSet(tats, update)) {
-        return new RateLimitDecision(verdict.allowed(), verdict.remaining(),
-            micros(verdict.resetAfterMicros()), micros(verdict.retryAfterMicros()),
-            limits.get(verdict.decidingLimit()), RateLimitBackend.LOCAL);
+      RateLimitDecision decision = state.tryAcquire(now, permits);
+      if (decision != null) {
+        return decision;
       }
     }
   }
 
-  /** For tests: the number of keys held after pending expiry work is done. */
+  /** For tests: the number of policy and key pairs held after pending eviction and expiry work is done. */
   long keyCount() {
     states.cleanUp();
-    return states.estimatedSize();
+    return states.policy().eviction().orElseThrow().weightedSize().orElseThrow();
   }
 
-  private static Duration micros(long micros) {
-    return micros == 0 ? Duration.ZERO : Duration.ofNanos(micros * 1_000);
+  private static @Nullable KeyState find(@Nullable Object held, String name) {
+    if (held instanceof KeyState state) {
+      return state.belongsTo(name) ? state : null;
+    }
+    if (held instanceof KeyState[] several) {
+      for (KeyState state : several) {
+        if (state.belongsTo(name)) {
+          return state;
+        }
+      }
+    }
+    return null;
   }
 
   /**
-   * The cache's expiry clock: the injected clock itself, except that for the system clock the cheaper
-   * monotonic system ticker measures the same durations (expiry only ever uses differences).
+   * Adds the state of a policy name to a key's entry, or replaces it with one for the given limits (carrying
+   * over what the limits share), unless another thread already did.
    */
-  private static Ticker ticker(InstantSource clock) {
-    if (clock.equals(InstantSource.system())) {
-      return Ticker.systemTicker();
-    }
-    return () -> {
-      Instant now = clock.instant();
-      return now.getEpochSecond() * 1_000_000_000L + now.getNano();
-    };
+  private KeyState install(Object id, String name, List<Limit> limits) {
+    Object held = states.asMap().compute(id, (ignored, current) -> withState(current, name, limits));
+    return Objects.requireNonNull(find(held, name));
   }
 
-  /** Keeps an entry for τ (plus a margin) after each use: until its bucket is full again. */
-  private static final class KeepUntilFull implements Expiry<String, KeyState> {
-
-    @Override
-    public long expireAfterCreate(String key, KeyState state, long currentTime) {
-      return state.keepNanos;
+  private static Object withState(@Nullable Object held, String name, List<Limit> limits) {
+    if (held == null) {
+      return new KeyState(name, limits);
     }
-
-    @Override
-    public long expireAfterUpdate(String key, KeyState state, long currentTime, long currentDuration) {
-      return state.keepNanos;
+    KeyState[] several = held instanceof KeyState[] array ? array : new KeyState[] {(KeyState) held};
+    for (int i = 0; i < several.length; i++) {
+      if (several[i].belongsTo(name)) {
+        if (several[i].hasLimits(limits)) {
+          return held;
+        }
+        KeyState[] updated = several.clone();
+        updated[i] = several[i].translatedTo(limits);
+        return updated.length == 1 ? updated[0] : updated;
+      }
     }
+    KeyState[] extended = Arrays.copyOf(several, several.length + 1);
+    extended[several.length] = new KeyState(name, limits);
+    return extended;
+  }
 
-    @Override
-    public long expireAfterRead(String key, KeyState state, long currentTime, long currentDuration) {
-      return state.keepNanos;
+  /** Microseconds (the unit of every TAT) on this limiter's time line. */
+  private long nowMicros() {
+    InstantSource injected = clock;
+    return injected == null ? Math.floorDiv(ticker.read(), 1_000L) : Gcra.micros(injected.instant());
+  }
+
+  private static boolean isSystemClock(InstantSource clock) {
+    // InstantSource.system() is the UTC system clock; a system clock in another zone reads the same instants.
+    return clock.equals(InstantSource.system()) || clock instanceof Clock c && c.equals(Clock.system(c.getZone()));
+  }
+
+  /** The idle-expiry clock: the same time line as decisions, in nanoseconds. */
+  private static Ticker cacheTicker(@Nullable InstantSource clock) {
+    if (clock == null) {
+      return Ticker.systemTicker();
     }
+    return () -> Gcra.micros(clock.instant()) * 1_000L;
+  }
+
+  /** The storage key of a key longer than {@value #PLAIN_KEY_MAX_LENGTH} characters: bounded, never plain. */
+  private record Digested(String storageKey) {
   }
 
   /**
@@ -142,6 +188,7 @@ public final class LocalRateLimiter implements RateLimiter {
 
     private long maximumKeys = 100_000;
     private InstantSource clock = InstantSource.system();
+    private @Nullable Duration expireAfterIdle;
 
     private Builder() {
     }
@@ -163,14 +210,33 @@ public final class LocalRateLimiter implements RateLimiter {
     }
 
     /**
-     * Sets the clock every decision and every entry's expiry is computed from. Default
-     * {@link InstantSource#system()}; tests pass a clock they advance.
+     * Sets the clock every decision is computed from. Default {@link InstantSource#system()}, for which the
+     * limiter reads the JVM's monotonic clock instead; tests pass a clock they advance.
      *
      * @param clock the time source, read once per decision
      * @return this builder
      */
     public Builder clock(InstantSource clock) {
       this.clock = Objects.requireNonNull(clock, "clock");
+      return this;
+    }
+
+    /**
+     * Also forgets a key once it has not been used for this long (on the limiter's clock); it then starts
+     * again with a full bucket. Choose at least the longest time any of your limits needs to refill
+     * completely ({@code burst × period / quota}), or an idle key may get its burst back early. Default:
+     * keys are only evicted by {@linkplain #maximumKeys(long) size}, which makes decisions cheaper.
+     *
+     * @param expireAfterIdle positive
+     * @return this builder
+     * @throws IllegalArgumentException when not positive
+     */
+    public Builder expireAfterIdle(Duration expireAfterIdle) {
+      Objects.requireNonNull(expireAfterIdle, "expireAfterIdle");
+      if (expireAfterIdle.isZero() || expireAfterIdle.isNegative()) {
+        throw new IllegalArgumentException("expireAfterIdle must be positive: " + expireAfterIdle);
+      }
+      this.expireAfterIdle = expireAfterIdle;
       return this;
     }
 

@@ -4,6 +4,7 @@ import io.lettuce.core.RedisClient;
 import io.lettuce.core.api.StatefulRedisConnection;
 import io.lettuce.core.codec.StringCodec;
 import io.lettuce.core.resource.ClientResources;
+import io.netty.util.Timer;
 import java.time.Duration;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
@@ -33,6 +34,7 @@ final class RedisConnector implements AutoCloseable {
   private final @Nullable RedisClient client;
   private final boolean ownsClient;
   private final @Nullable ClientResources ownedResources;
+  private final @Nullable Timer ownedTimer;
   private final Executor executor;
   private volatile CompletableFuture<StatefulRedisConnection<String, String>> current;
   private volatile boolean closed;
@@ -40,11 +42,12 @@ final class RedisConnector implements AutoCloseable {
   private RedisConnector(
       @Nullable Supplier<CompletableFuture<StatefulRedisConnection<String, String>>> opener,
       @Nullable RedisClient client, boolean ownsClient, @Nullable ClientResources ownedResources,
-      @Nullable StatefulRedisConnection<String, String> given) {
+      @Nullable Timer ownedTimer, @Nullable StatefulRedisConnection<String, String> given) {
     this.opener = opener;
     this.client = client;
     this.ownsClient = ownsClient;
     this.ownedResources = ownedResources;
+    this.ownedTimer = ownedTimer;
     this.current = given != null ? CompletableFuture.completedFuture(given) : new CompletableFuture<>();
     this.executor = given != null
         ? given.getResources().eventExecutorGroup()
@@ -54,10 +57,11 @@ final class RedisConnector implements AutoCloseable {
     }
   }
 
-  /** Otto created the client (and its resources) and closes everything. */
-  static RedisConnector owning(RedisClient client, io.lettuce.core.RedisURI uri, ClientResources resources) {
+  /** Otto created the client (and its resources and their timer, which they do not stop) and closes everything. */
+  static RedisConnector owning(
+      RedisClient client, io.lettuce.core.RedisURI uri, ClientResources resources, Timer timer) {
     return new RedisConnector(() -> client.connectAsync(StringCodec.UTF8, uri).toCompletableFuture(),
-        client, true, resources, null);
+        client, true, resources, timer, null);
   }
 
   /** The user's client: Otto opens and closes its own connection, never the client. */
@@ -67,12 +71,12 @@ final class RedisConnector implements AutoCloseable {
     return new RedisConnector(
         () -> CompletableFuture.supplyAsync(() -> client.connect(StringCodec.UTF8),
             client.getResources().eventExecutorGroup()),
-        client, false, null, null);
+        client, false, null, null, null);
   }
 
   /** The user's connection: Otto uses it and never closes it. */
   static RedisConnector borrowing(StatefulRedisConnection<String, String> connection) {
-    return new RedisConnector(null, null, false, null, connection);
+    return new RedisConnector(null, null, false, null, null, connection);
   }
 
   /**
@@ -138,6 +142,9 @@ final class RedisConnector implements AutoCloseable {
     }
     if (ownedResources != null) {
       ownedResources.shutdown(0, 2, TimeUnit.SECONDS);
+    }
+    if (ownedTimer != null) {
+      ownedTimer.stop();
     }
   }
 }

@@ -9,6 +9,8 @@ import dev.otto.ratelimit.RateLimiter;
 import dev.otto.ratelimit.RateLimiterUnavailableException;
 import io.lettuce.core.ClientOptions;
 import io.lettuce.core.RedisClient;
+import io.lettuce.core.RedisCommandTimeoutException;
+import io.lettuce.core.RedisFuture;
 import io.lettuce.core.RedisNoScriptException;
 import io.lettuce.core.RedisURI;
 import io.lettuce.core.ScriptOutputType;
@@ -18,6 +20,12 @@ import io.lettuce.core.api.async.RedisAsyncCommands;
 import io.lettuce.core.resource.ClientResources;
 import io.lettuce.core.resource.DefaultClientResources;
 import io.lettuce.core.resource.Delay;
+import io.lettuce.core.resource.NettyCustomizer;
+import io.netty.channel.Channel;
+import io.netty.handler.flush.FlushConsolidationHandler;
+import io.netty.util.HashedWheelTimer;
+import io.netty.util.concurrent.DefaultThreadFactory;
+import java.io.Serial;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -25,10 +33,13 @@ import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Future;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.function.BiConsumer;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -66,12 +77,17 @@ import org.slf4j.LoggerFactory;
  *
  * <p><b>Threading.</b> Thread-safe; all callers share one connection and Lettuce pipelines their calls.
  * Asynchronous decisions complete on a Lettuce thread, so dependent stages must not block, and the
- * blocking {@link #tryAcquire} must not be called from one (it would wait out its timeout).
+ * blocking {@link #tryAcquire} must not be called from one (it would wait out its timeout). A decision
+ * costs one script call and a few small objects; the arguments that depend only on the policy are prepared
+ * once per policy.
  *
  * <p><b>Failure.</b> When Redis does not answer within the {@linkplain Builder#commandTimeout(Duration)
  * command timeout}, the connection is down, or Redis answers with an error, the decision fails with
  * {@link RateLimiterUnavailableException}; nothing is retried (wrap it in the fallback limiter to keep
- * deciding). A call that timed out is cancelled if it was not yet sent.
+ * deciding). A call that timed out is cancelled if it was not yet sent. {@link #tryAcquire} waits on the
+ * caller's thread for exactly the timeout. Asynchronous decisions on a client the limiter created are timed
+ * out by that client (within a tenth of the timeout after it); on a client or connection of your own,
+ * by a timer of the JDK's.
  */
 public final class RedisRateLimiter implements RateLimiter, AutoCloseable {
 
@@ -79,23 +95,35 @@ public final class RedisRateLimiter implements RateLimiter, AutoCloseable {
 
   private static final GcraScript SCRIPT = GcraScript.load();
 
-  /** The probe runs the decision script on its own key with T = τ = 1 µs: it writes, so a read-only or full Redis fails it. */
-  private static final String[] PROBE_ARGS = {"1", "1", "1"};
+  /**
+   * The probe runs the decision script on its own key with T = τ = 1 µs (the limit of 1000 per millisecond,
+   * burst 1): it writes, so a read-only or full Redis fails it.
+   */
+  private static final List<Limit> PROBE_LIMITS = List.of(new Limit(1_000, Duration.ofMillis(1), 1));
+
+  /** Policies whose script arguments are kept; beyond that (policies built per request) they are built per call. */
+  private static final int MAX_PREPARED_POLICIES = 1_024;
 
   private final RedisConnector connector;
   private final Duration commandTimeout;
   private final long commandTimeoutNanos;
+  /** Whether Lettuce times out script calls itself (a client Otto created); else asynchronous calls arm a timer. */
+  private final boolean clientTimesOutScripts;
   private final String keyPrefix;
   private final String[] probeKeys;
+  private final Prepared probe;
   private final List<RateLimitListener> listeners;
+  private final ConcurrentHashMap<RateLimitPolicy, Prepared> prepared = new ConcurrentHashMap<>();
   private volatile boolean closed;
 
-  private RedisRateLimiter(RedisConnector connector, Builder builder) {
+  private RedisRateLimiter(RedisConnector connector, Builder builder, boolean clientTimesOutScripts) {
     this.connector = connector;
     this.commandTimeout = builder.commandTimeout;
     this.commandTimeoutNanos = builder.commandTimeout.toNanos();
+    this.clientTimesOutScripts = clientTimesOutScripts;
     this.keyPrefix = builder.keyPrefix;
     this.probeKeys = new String[] {builder.keyPrefix + "probe"};
+    this.probe = new Prepared(builder.keyPrefix, PROBE_LIMITS);
     this.listeners = List.copyOf(builder.listeners);
   }
 
@@ -110,26 +138,29 @@ public final class RedisRateLimiter implements RateLimiter, AutoCloseable {
   }
 
   /**
-   * Decides a request with one script call, waiting at most the command timeout.
+   * Decides a request with one script call, waiting on the caller's thread at most the command timeout.
    *
    * @throws IllegalArgumentException when permits is out of range for the policy
    * @throws RateLimiterUnavailableException when Redis did not answer in time, is unreachable or failed
    */
   @Override
   public RateLimitDecision tryAcquire(String key, RateLimitPolicy policy, int permits) {
-    CompletableFuture<RateLimitDecision> decision = decide(key, policy, permits);
+    policy.requirePermits(permits);
+    Prepared script = prepared(policy);
+    String[] keys = script.keys(policy.storageKey(key));
+    String[] args = script.args(permits);
+    // Real elapsed time, for the timeout of a call that needs several waits and for listeners; no
+    // decision depends on it (Redis's clock decides).
+    long started = System.nanoTime();
+    RateLimitDecision decision;
     try {
-      return decision.get();
-    } catch (ExecutionException e) {
-      if (e.getCause() instanceof RateLimiterUnavailableException unavailable) {
-        throw unavailable;
-      }
-      throw unavailable("the rate-limit script call failed", e.getCause());
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      decision.cancel(false);
-      throw new RateLimiterUnavailableException("interrupted while waiting for Redis", e);
+      decision = decode(call(keys, args, started), script.limits);
+    } catch (RateLimiterUnavailableException e) {
+      notifyListeners(started, e);
+      throw e;
     }
+    notifyListeners(started, null);
+    return decision;
   }
 
   /**
@@ -142,46 +173,25 @@ public final class RedisRateLimiter implements RateLimiter, AutoCloseable {
    */
   @Override
   public CompletionStage<RateLimitDecision> tryAcquireAsync(String key, RateLimitPolicy policy, int permits) {
-    return decide(key, policy, permits);
-  }
-
-  private CompletableFuture<RateLimitDecision> decide(String key, RateLimitPolicy policy, int permits) {
     policy.requirePermits(permits);
-    List<Limit> limits = policy.limits();
-    int count = limits.size();
-    String[] keys = keys(key, policy);
-    String[] args = new String[1 + 2 * count];
-    args[0] = Integer.toString(permits);
-    for (int i = 0; i < count; i++) {
-      Limit limit = limits.get(i);
-      args[1 + 2 * i] = Long.toString(limit.emissionIntervalMicros());
-      args[2 + 2 * i] = Long.toString(limit.toleranceMicros());
-    }
-    CompletableFuture<RateLimitDecision> decision = new CompletableFuture<>();
-    run(keys, args).whenComplete((reply, failure) -> {
-      if (failure != null) {
-        decision.completeExceptionally(failure);
-        return;
-      }
-      try {
-        decision.complete(decode(reply, limits));
-      } catch (RuntimeException e) {
-        decision.completeExceptionally(unavailable("Redis answered the rate-limit script unexpectedly: " + reply, e));
-      }
-    });
-    return decision;
+    Prepared script = prepared(policy);
+    AsyncCall call = new AsyncCall(script.keys(policy.storageKey(key)), script.args(permits), script.limits);
+    call.start();
+    return call;
   }
 
   /**
    * Checks that Redis can take decisions: runs the decision script once on a probe key of its own (which
-   * writes, so a read-only or full Redis fails it), within the command timeout. The fallback limiter calls it
-   * to learn when Redis is back; it also suits readiness checks.
+   * expires at once), with the same timeout as a decision. Used by the fallback limiter to detect
+   * recovery and suitable for readiness checks.
    *
    * @return a stage completed normally when Redis answered, or exceptionally with
    *     {@link RateLimiterUnavailableException}
    */
   public CompletionStage<Void> probe() {
-    return run(probeKeys, PROBE_ARGS).thenApply(reply -> null);
+    AsyncCall call = new AsyncCall(probeKeys, probe.args(1), probe.limits);
+    call.start();
+    return call.thenApply(decision -> null);
   }
 
   /**
@@ -197,53 +207,132 @@ public final class RedisRateLimiter implements RateLimiter, AutoCloseable {
 
   /** The Redis keys of one decision, one per limit in the policy's order. */
   String[] keys(String key, RateLimitPolicy policy) {
-    List<Limit> limits = policy.limits();
-    String shared = keyPrefix + '{' + policy.storageKey(key) + "}:";
-    String[] keys = new String[limits.size()];
-    for (int i = 0; i < keys.length; i++) {
-      Limit limit = limits.get(i);
-      keys[i] = shared + limit.quota() + ':' + limit.periodMicros();
+    return prepared(policy).keys(policy.storageKey(key));
+  }
+
+  private Prepared prepared(RateLimitPolicy policy) {
+    Prepared script = prepared.get(policy);
+    if (script == null) {
+      script = new Prepared(keyPrefix, policy.limits());
+      if (prepared.size() < MAX_PREPARED_POLICIES) {
+        Prepared raced = prepared.putIfAbsent(policy, script);
+        if (raced != null) {
+          script = raced;
+        }
+      }
     }
-    return keys;
+    return script;
+  }
+
+  /**
+   * Runs the script once (EVALSHA, or EVAL after NOSCRIPT) and waits for its reply on this thread, at most
+   * the command timeout since {@code started} in all.
+   *
+   * @throws RateLimiterUnavailableException when the call failed or timed out
+   */
+  private List<Object> call(String[] keys, String[] args, long started) {
+    if (closed) {
+      throw unavailable(closedFailure());
+    }
+    CompletableFuture<StatefulRedisConnection<String, String>> connecting = connector.connection();
+    StatefulRedisConnection<String, String> connection;
+    boolean waited = false;
+    if (connecting.isDone() && !connecting.isCompletedExceptionally()) {
+      connection = connecting.join();
+    } else {
+      connection = await(connecting, remaining(started), false);
+      waited = true;
+    }
+    boolean reloading = false;
+    while (true) {
+      Future<List<Object>> command;
+      try {
+        command = send(connection, keys, args, reloading);
+      } catch (RuntimeException e) {
+        throw unavailable(e);
+      }
+      try {
+        // A ready connection took no time: wait the whole timeout without reading the clock again.
+        return await(command, waited ? remaining(started) : commandTimeoutNanos, true);
+      } catch (NoScript e) {
+        if (reloading) {
+          throw unavailable(e.getCause());
+        }
+        reloading = true;
+        waited = true;
+      }
+    }
+  }
+
+  private long remaining(long started) {
+    return commandTimeoutNanos - (System.nanoTime() - started);
+  }
+
+  /**
+   * Waits for a future on this thread: the connection or a script call, which is cancelled on timeout or
+   * interrupt so that Lettuce does not send it if it has not yet.
+   *
+   * @throws NoScript when the script call failed because Redis does not know the script
+   * @throws RateLimiterUnavailableException on any other failure or on timeout
+   */
+  private <T> T await(Future<T> future, long timeoutNanos, boolean cancel) {
+    try {
+      return future.get(timeoutNanos, TimeUnit.NANOSECONDS);
+    } catch (TimeoutException e) {
+      if (cancel) {
+        future.cancel(false);
+      }
+      throw unavailable(e);
+    } catch (ExecutionException e) {
+      Throwable cause = e.getCause() != null ? e.getCause() : e;
+      if (cancel && isNoScript(cause)) {
+        throw new NoScript(cause);
+      }
+      throw unavailable(cause);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      if (cancel) {
+        future.cancel(false);
+      }
+      throw new RateLimiterUnavailableException("interrupted while waiting for Redis", e);
+    }
+  }
+
+  private static RedisFuture<List<Object>> send(
+      StatefulRedisConnection<String, String> connection, String[] keys, String[] args, boolean reloading) {
+    RedisAsyncCommands<String, String> commands = connection.async();
+    return reloading
+        ? commands.eval(SCRIPT.source, ScriptOutputType.MULTI, keys, args)
+        : commands.evalsha(SCRIPT.sha, ScriptOutputType.MULTI, keys, args);
   }
 
   private static RateLimitDecision decode(List<Object> reply, List<Limit> limits) {
-    boolean allowed = ((Long) reply.get(0)) == 1L;
-    int index = Math.toIntExact((Long) reply.get(1)) - 1;
-    long remaining = (Long) reply.get(2);
-    long resetAfter = (Long) reply.get(3);
-    long retryAfter = (Long) reply.get(4);
-    return new RateLimitDecision(allowed, remaining, micros(resetAfter), micros(retryAfter),
-        limits.get(index), RateLimitBackend.REDIS);
+    try {
+      boolean allowed = ((Long) reply.get(0)) == 1L;
+      int index = Math.toIntExact((Long) reply.get(1)) - 1;
+      long remaining = (Long) reply.get(2);
+      long resetAfter = (Long) reply.get(3);
+      long retryAfter = (Long) reply.get(4);
+      return new RateLimitDecision(allowed, remaining, micros(resetAfter), micros(retryAfter),
+          limits.get(index), RateLimitBackend.REDIS);
+    } catch (RuntimeException e) {
+      throw new RateLimiterUnavailableException("Redis answered the rate-limit script unexpectedly: " + reply, e);
+    }
   }
 
   private static Duration micros(long micros) {
     return micros == 0 ? Duration.ZERO : Duration.ofNanos(micros * 1_000);
   }
 
-  /**
-   * Runs the script once (EVALSHA, or EVAL after NOSCRIPT) within the command timeout. Completes
-   * exceptionally only with {@link RateLimiterUnavailableException}.
-   */
-  private CompletableFuture<List<Object>> run(String[] keys, String[] args) {
-    ScriptCall call = new ScriptCall(keys, args);
-    if (closed) {
-      call.fail(new IllegalStateException("the RedisRateLimiter is closed"));
-    } else {
-      CompletableFuture<StatefulRedisConnection<String, String>> connection = connector.connection();
-      if (connection.isDone() && !connection.isCompletedExceptionally()) {
-        call.send(connection.join(), false);
-      } else {
-        connection.whenComplete((ready, failure) -> {
-          if (failure != null) {
-            call.fail(failure);
-          } else {
-            call.send(ready, false);
-          }
-        });
-      }
-    }
-    return call.finish();
+  private static boolean isNoScript(Throwable failure) {
+    Throwable cause = failure instanceof CompletionException && failure.getCause() != null
+        ? failure.getCause() : failure;
+    return cause instanceof RedisNoScriptException
+        || (cause.getMessage() != null && cause.getMessage().startsWith("NOSCRIPT"));
+  }
+
+  private static Throwable closedFailure() {
+    return new IllegalStateException("the RedisRateLimiter is closed");
   }
 
   private RateLimiterUnavailableException unavailable(String message, @Nullable Throwable cause) {
@@ -256,7 +345,7 @@ public final class RedisRateLimiter implements RateLimiter, AutoCloseable {
     if (cause instanceof RateLimiterUnavailableException unavailable) {
       return unavailable;
     }
-    if (cause instanceof TimeoutException) {
+    if (cause instanceof TimeoutException || cause instanceof RedisCommandTimeoutException) {
       return unavailable("Redis did not answer the rate-limit script within " + commandTimeout, cause);
     }
     return unavailable("the rate-limit script call to Redis failed: " + cause, cause);
@@ -277,87 +366,190 @@ public final class RedisRateLimiter implements RateLimiter, AutoCloseable {
     }
   }
 
-  /** One script call: the command in flight (to cancel on timeout) and its outcome. */
-  private final class ScriptCall {
+  /** Redis no longer knows the script: send it again with EVAL. */
+  private static final class NoScript extends RuntimeException {
+
+    @Serial
+    private static final long serialVersionUID = 1L;
+
+    NoScript(Throwable cause) {
+      super(cause.getMessage(), cause, false, false);
+    }
+  }
+
+  /**
+   * What the script calls of one policy share, built once: its limits, the key suffix of each limit and
+   * the arguments for one permit ({@code permits, T1, τ1, T2, τ2, …}). Lettuce only reads the arrays.
+   */
+  private static final class Prepared {
+
+    final List<Limit> limits;
+    private final String open;
+    private final String[] suffixes;
+    private final String[] onePermit;
+
+    Prepared(String keyPrefix, List<Limit> limits) {
+      this.limits = limits;
+      this.open = keyPrefix + '{';
+      int count = limits.size();
+      this.suffixes = new String[count];
+      this.onePermit = new String[1 + 2 * count];
+      onePermit[0] = "1";
+      for (int i = 0; i < count; i++) {
+        Limit limit = limits.get(i);
+        suffixes[i] = "}:" + limit.quota() + ':' + limit.periodMicros();
+        onePermit[1 + 2 * i] = Long.toString(limit.emissionIntervalMicros());
+        onePermit[2 + 2 * i] = Long.toString(limit.toleranceMicros());
+      }
+    }
+
+    /**
+     * One key per limit, {@code <prefix>{<storage key>}:<quota>:<periodMicros>}; the braces are a Redis
+     * Cluster hash tag, so all keys of one call share a slot.
+     */
+    String[] keys(String storageKey) {
+      String[] keys = new String[suffixes.length];
+      for (int i = 0; i < keys.length; i++) {
+        keys[i] = open + storageKey + suffixes[i];
+      }
+      return keys;
+    }
+
+    String[] args(int permits) {
+      if (permits == 1) {
+        return onePermit;
+      }
+      String[] args = onePermit.clone();
+      args[0] = Integer.toString(permits);
+      return args;
+    }
+  }
+
+  /**
+   * One asynchronous script call, which is also the stage handed to the caller and the callback of the
+   * Lettuce command, so that a decision costs few objects. Completes at most once; whatever completes it
+   * first (the reply, a failure, the timeout) wins.
+   */
+  private final class AsyncCall extends CompletableFuture<RateLimitDecision>
+      implements BiConsumer<List<Object>, Throwable> {
 
     private final String[] keys;
     private final String[] args;
+    private final List<Limit> limits;
     private final long startedNanos = listeners.isEmpty() ? 0 : System.nanoTime();
-    private final CompletableFuture<List<Object>> reply = new CompletableFuture<>();
-    private volatile @Nullable CompletableFuture<List<Object>> command;
+    private @Nullable StatefulRedisConnection<String, String> connection;
+    private boolean reloading;
+    private volatile @Nullable Future<List<Object>> command;
+    private @Nullable CompletableFuture<Void> timer;
 
-    ScriptCall(String[] keys, String[] args) {
+    AsyncCall(String[] keys, String[] args, List<Limit> limits) {
       this.keys = keys;
       this.args = args;
+      this.limits = limits;
     }
 
-    void send(StatefulRedisConnection<String, String> connection, boolean reloading) {
-      if (reply.isDone()) {
+    void start() {
+      if (closed) {
+        fail(closedFailure());
+        return;
+      }
+      CompletableFuture<StatefulRedisConnection<String, String>> connecting = connector.connection();
+      boolean ready = connecting.isDone() && !connecting.isCompletedExceptionally();
+      if (!ready || !clientTimesOutScripts) {
+        armTimer();
+      }
+      if (ready) {
+        send(connecting.join(), false);
+      } else {
+        connecting.whenComplete((connected, failure) -> {
+          if (failure != null) {
+            fail(failure);
+          } else {
+            send(connected, false);
+          }
+        });
+      }
+    }
+
+    private void send(StatefulRedisConnection<String, String> connection, boolean reloading) {
+      if (isDone()) {
         return; // timed out while connecting
       }
-      RedisAsyncCommands<String, String> commands = connection.async();
-      CompletableFuture<List<Object>> sent;
+      this.connection = connection;
+      this.reloading = reloading;
+      RedisFuture<List<Object>> sent;
       try {
-        sent = reloading
-            ? commands.<List<Object>>eval(SCRIPT.source, ScriptOutputType.MULTI, keys, args).toCompletableFuture()
-            : commands.<List<Object>>evalsha(SCRIPT.sha, ScriptOutputType.MULTI, keys, args).toCompletableFuture();
+        sent = RedisRateLimiter.send(connection, keys, args, reloading);
       } catch (RuntimeException e) {
         fail(e);
         return;
       }
       command = sent;
-      sent.whenComplete((result, failure) -> {
-        if (failure == null) {
-          reply.complete(result);
-        } else if (!reloading && isNoScript(failure)) {
-          send(connection, true);
+      sent.whenComplete(this);
+    }
+
+    /** The reply of the script call, on a Lettuce thread. */
+    @Override
+    public void accept(@Nullable List<Object> reply, @Nullable Throwable failure) {
+      if (failure != null) {
+        StatefulRedisConnection<String, String> sentOn = connection;
+        if (!reloading && sentOn != null && isNoScript(failure)) {
+          send(sentOn, true);
         } else {
           fail(failure);
         }
-      });
+        return;
+      }
+      RateLimitDecision decision;
+      try {
+        decision = decode(Objects.requireNonNull(reply), limits);
+      } catch (RateLimiterUnavailableException e) {
+        fail(e);
+        return;
+      }
+      if (complete(decision)) {
+        disarmTimer();
+        notifyListeners(startedNanos, null);
+      }
     }
 
-    void fail(Throwable failure) {
-      reply.completeExceptionally(failure);
-    }
-
-    CompletableFuture<List<Object>> finish() {
-      CompletableFuture<List<Object>> outcome = new CompletableFuture<>();
-      reply.orTimeout(commandTimeoutNanos, TimeUnit.NANOSECONDS).whenComplete((result, failure) -> {
-        if (failure == null) {
-          notifyListeners(startedNanos, null);
-          outcome.complete(result);
-        } else if (failure instanceof TimeoutException) {
-          // We are on the JDK's single timeout thread, shared by the whole JVM: run the caller's
-          // dependent stages (and listeners) on a Lettuce thread instead.
-          try {
-            connector.executor().execute(() -> failWith(outcome, failure));
-          } catch (RejectedExecutionException e) {
-            failWith(outcome, failure);
-          }
-        } else {
-          failWith(outcome, failure);
-        }
-      });
-      return outcome;
-    }
-
-    private void failWith(CompletableFuture<List<Object>> outcome, Throwable failure) {
-      CompletableFuture<List<Object>> inFlight = command;
+    private void fail(Throwable failure) {
+      RateLimiterUnavailableException unavailable = unavailable(failure);
+      if (!completeExceptionally(unavailable)) {
+        return;
+      }
+      disarmTimer();
+      Future<List<Object>> inFlight = command;
       if (inFlight != null) {
         // Not yet written (e.g. queued while reconnecting): Lettuce then never sends it.
         inFlight.cancel(false);
       }
-      RateLimiterUnavailableException unavailable = unavailable(failure);
       notifyListeners(startedNanos, unavailable);
-      outcome.completeExceptionally(unavailable);
     }
 
-    private boolean isNoScript(Throwable failure) {
-      Throwable cause = failure instanceof CompletionException && failure.getCause() != null
-          ? failure.getCause() : failure;
-      return cause instanceof RedisNoScriptException
-          || (cause.getMessage() != null && cause.getMessage().startsWith("NOSCRIPT"));
+    /** Times the call out with the JDK's timer, for clients whose own timeouts Otto does not set. */
+    private void armTimer() {
+      CompletableFuture<Void> deadline = new CompletableFuture<>();
+      timer = deadline;
+      deadline.orTimeout(commandTimeoutNanos, TimeUnit.NANOSECONDS).whenComplete((ignored, failure) -> {
+        if (failure instanceof TimeoutException) {
+          // We are on the JDK's single timeout thread, shared by the whole JVM: run the caller's
+          // dependent stages (and listeners) on a Lettuce thread instead.
+          try {
+            connector.executor().execute(() -> fail(failure));
+          } catch (RejectedExecutionException e) {
+            fail(failure);
+          }
+        }
+      });
+    }
+
+    /** Removes the timeout from the JDK's timer once the call is complete. */
+    private void disarmTimer() {
+      CompletableFuture<Void> deadline = timer;
+      if (deadline != null) {
+        deadline.complete(null);
+      }
     }
   }
 
@@ -485,18 +677,24 @@ public final class RedisRateLimiter implements RateLimiter, AutoCloseable {
       } else if (client != null) {
         connector = RedisConnector.sharing(client);
       } else {
-        connector = ownedConnector(Objects.requireNonNull(uri));
+        connector = ownedConnector(Objects.requireNonNull(uri), commandTimeout);
       }
-      return new RedisRateLimiter(connector, this);
+      return new RedisRateLimiter(connector, this, uri != null);
     }
 
-    private static RedisConnector ownedConnector(String uri) {
+    private static RedisConnector ownedConnector(String uri, Duration commandTimeout) {
       // One connection needs one I/O thread; reconnect quickly (at most a second apart) so the limiter is
       // back within seconds of Redis, and reject commands while disconnected so an outage fails fast
-      // instead of queueing decisions that would be charged minutes later.
+      // instead of queueing decisions that would be charged minutes later. Script calls time out in
+      // Lettuce after the command timeout, on a timer fine enough for it.
+      Duration tick = ScriptTimeouts.tick(commandTimeout);
+      HashedWheelTimer timer = new HashedWheelTimer(
+          new DefaultThreadFactory("otto-ratelimit-timeout", true), tick.toNanos(), TimeUnit.NANOSECONDS);
       ClientResources resources = DefaultClientResources.builder()
           .ioThreadPoolSize(1)
           .computationThreadPoolSize(1)
+          .timer(timer)
+          .nettyCustomizer(new FlushTogether())
           .reconnectDelay(Delay.exponential(Duration.ofMillis(10), Duration.ofSeconds(1), 2, TimeUnit.MILLISECONDS))
           .build();
       RedisURI redisUri = RedisURI.create(uri);
@@ -505,8 +703,24 @@ public final class RedisRateLimiter implements RateLimiter, AutoCloseable {
           .autoReconnect(true)
           .disconnectedBehavior(ClientOptions.DisconnectedBehavior.REJECT_COMMANDS)
           .socketOptions(SocketOptions.builder().connectTimeout(Duration.ofSeconds(1)).build())
+          .timeoutOptions(new ScriptTimeouts(commandTimeout).options())
           .build());
-      return RedisConnector.owning(owned, redisUri, resources);
+      return RedisConnector.owning(owned, redisUri, resources, timer);
+    }
+  }
+
+  /**
+   * Lets the connection's I/O thread write the script calls that are waiting for it with one system call
+   * instead of one each: every caller's command is flushed, at the latest once the I/O thread has taken
+   * the commands queued meanwhile, or after it has read the replies in hand. Fewer, larger writes cost the
+   * client and Redis less per decision when many threads decide at once, and delay none.
+   */
+  private static final class FlushTogether implements NettyCustomizer {
+
+    @Override
+    public void afterChannelInitialized(Channel channel) {
+      channel.pipeline().addFirst(new FlushConsolidationHandler(
+          FlushConsolidationHandler.DEFAULT_EXPLICIT_FLUSH_AFTER_FLUSHES, true));
     }
   }
 }

@@ -3,6 +3,7 @@ package dev.otto.ratelimit.local;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.otto.ratelimit.Limit;
+import dev.otto.ratelimit.RateLimitDecision;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -135,6 +136,30 @@ class GcraProperties {
         tats = updated;
       } else {
         assertThat(verdict.newTats()).isNull();
+      }
+    }
+  }
+
+  @Property(tries = 300)
+  void decidesASingleLimitOnItsFastPathExactlyAsTheGeneralMaths(
+      @ForAll("limits") Limit limit, @ForAll("requests") List<Request> requests) {
+    List<Limit> limits = List.of(limit);
+    KeyState state = new KeyState("p", limits);
+    long now = 1_700_000_000_000_000L;
+    long[] tats = null;
+    for (Request request : requests) {
+      now += request.gap();
+      int permits = (int) Math.min(request.permits(), limit.burst());
+      Gcra.Verdict expected = Gcra.evaluate(limits, tats, now, permits);
+      RateLimitDecision actual = state.tryAcquire(now, permits);
+      assertThat(actual).isNotNull();
+      assertThat(actual.allowed()).isEqualTo(expected.allowed());
+      assertThat(actual.remaining()).isEqualTo(expected.remaining());
+      assertThat(actual.resetAfter()).isEqualTo(Duration.ofNanos(expected.resetAfterMicros() * 1_000));
+      assertThat(actual.retryAfter()).isEqualTo(Duration.ofNanos(expected.retryAfterMicros() * 1_000));
+      assertThat(actual.limit()).isEqualTo(limit);
+      if (expected.allowed()) {
+        tats = expected.newTats();
       }
     }
   }

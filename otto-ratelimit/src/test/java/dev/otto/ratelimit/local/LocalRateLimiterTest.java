@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.otto.ratelimit.FakeClock;
+import dev.otto.ratelimit.RateLimitDecision;
 import dev.otto.ratelimit.RateLimitPolicy;
 import java.time.Duration;
 import org.junit.jupiter.api.Test;
@@ -13,17 +14,71 @@ class LocalRateLimiterTest {
   private final FakeClock clock = new FakeClock();
 
   @Test
-  void forgetsAKeyOnceItsBucketIsFullAgain() {
+  void keepsIdleKeysUntilEvictedBySizeByDefault() {
     LocalRateLimiter limiter = LocalRateLimiter.builder().clock(clock).build();
-    RateLimitPolicy policy = RateLimitPolicy.of("p", 10, Duration.ofSeconds(10)); // τ = 10 s
+    RateLimitPolicy policy = RateLimitPolicy.of("p", 10, Duration.ofSeconds(10));
     limiter.tryAcquire("a", policy);
     limiter.tryAcquire("b", policy);
-    assertThat(limiter.keyCount()).isEqualTo(2);
 
-    clock.advance(Duration.ofSeconds(10));
-    assertThat(limiter.keyCount()).as("still within the keep margin").isEqualTo(2);
-    clock.advance(Duration.ofSeconds(2));
+    clock.advance(Duration.ofDays(1));
+    assertThat(limiter.keyCount()).isEqualTo(2);
+  }
+
+  @Test
+  void forgetsKeysIdleForLongerThanExpireAfterIdle() {
+    LocalRateLimiter limiter = LocalRateLimiter.builder().clock(clock).expireAfterIdle(Duration.ofSeconds(30)).build();
+    RateLimitPolicy policy = RateLimitPolicy.of("p", 1, Duration.ofSeconds(10)); // τ = 10 s
+    assertThat(limiter.tryAcquire("a", policy).allowed()).isTrue();
+    limiter.tryAcquire("b", policy);
+
+    clock.advance(Duration.ofSeconds(20));
+    assertThat(limiter.tryAcquire("a", policy).allowed()).as("used again: idle time starts over").isTrue();
+    clock.advance(Duration.ofSeconds(20));
+    assertThat(limiter.keyCount()).as("b was idle for 40 s, a for 20 s").isEqualTo(1);
+    clock.advance(Duration.ofSeconds(11));
     assertThat(limiter.keyCount()).isZero();
+  }
+
+  @Test
+  void decidesOnTheSystemClockByDefault() {
+    LocalRateLimiter limiter = LocalRateLimiter.builder().build();
+    RateLimitPolicy policy = RateLimitPolicy.of("p", 3, Duration.ofHours(1));
+    for (int i = 0; i < 3; i++) {
+      assertThat(limiter.tryAcquire("k", policy).remaining()).isEqualTo(2 - i);
+    }
+    RateLimitDecision rejected = limiter.tryAcquire("k", policy);
+    assertThat(rejected.allowed()).isFalse();
+    assertThat(rejected.retryAfter()).isPositive().isLessThanOrEqualTo(Duration.ofMinutes(20));
+    assertThat(rejected.resetAfter()).isPositive().isLessThanOrEqualTo(Duration.ofHours(1));
+  }
+
+  @Test
+  void keepsTheBucketOfAPolicyThatSwitchesBetweenOneAndSeveralLimits() {
+    LocalRateLimiter limiter = LocalRateLimiter.builder().clock(clock).build();
+    RateLimitPolicy single = RateLimitPolicy.of("api", 3, Duration.ofHours(1));
+    RateLimitPolicy several = RateLimitPolicy.builder("api")
+        .limit(3, Duration.ofHours(1))
+        .limit(100, Duration.ofSeconds(1))
+        .build();
+    assertThat(limiter.tryAcquire("k", single).remaining()).isEqualTo(2);
+    assertThat(limiter.tryAcquire("k", several).remaining()).isEqualTo(1);
+    assertThat(limiter.tryAcquire("k", single).remaining()).isZero();
+    assertThat(limiter.tryAcquire("k", several).allowed()).isFalse();
+    assertThat(limiter.tryAcquire("k", RateLimitPolicy.of("api", 50, Duration.ofMinutes(1))).remaining())
+        .as("a limit the old state never had starts full").isEqualTo(49);
+  }
+
+  @Test
+  void treatsKeysOfAnyLengthAsDistinctKeys() {
+    LocalRateLimiter limiter = LocalRateLimiter.builder().clock(clock).build();
+    RateLimitPolicy policy = RateLimitPolicy.of("p", 1, Duration.ofHours(1));
+    String atLimit = "k".repeat(256);
+    String overLimit = "k".repeat(257);
+    assertThat(limiter.tryAcquire(atLimit, policy).allowed()).isTrue();
+    assertThat(limiter.tryAcquire(overLimit, policy).allowed()).isTrue();
+    assertThat(limiter.tryAcquire(overLimit, policy).allowed()).isFalse();
+    assertThat(limiter.tryAcquire(atLimit, policy).allowed()).isFalse();
+    assertThat(limiter.keyCount()).isEqualTo(2);
   }
 
   @Test
@@ -49,6 +104,18 @@ class LocalRateLimiterTest {
   }
 
   @Test
+  void countsEveryPolicyOfAKeyAgainstMaximumKeys() {
+    LocalRateLimiter limiter = LocalRateLimiter.builder().clock(clock).maximumKeys(100).build();
+    RateLimitPolicy login = RateLimitPolicy.of("login", 1, Duration.ofHours(1));
+    RateLimitPolicy search = RateLimitPolicy.of("search", 1, Duration.ofHours(1));
+    for (int i = 0; i < 1_000; i++) {
+      limiter.tryAcquire("key-" + i, login);
+      limiter.tryAcquire("key-" + i, search);
+    }
+    assertThat(limiter.keyCount()).isLessThanOrEqualTo(100);
+  }
+
+  @Test
   void carriesSharedLimitsOverWhenAPolicyNameGetsOtherLimits() {
     LocalRateLimiter limiter = LocalRateLimiter.builder().clock(clock).build();
     RateLimitPolicy before = RateLimitPolicy.of("api", 2, Duration.ofHours(1));
@@ -66,5 +133,7 @@ class LocalRateLimiterTest {
   void validatesItsSettings() {
     assertThatThrownBy(() -> LocalRateLimiter.builder().maximumKeys(0))
         .isInstanceOf(IllegalArgumentException.class).hasMessage("maximumKeys must be at least 1: 0");
+    assertThatThrownBy(() -> LocalRateLimiter.builder().expireAfterIdle(Duration.ZERO))
+        .isInstanceOf(IllegalArgumentException.class).hasMessage("expireAfterIdle must be positive: PT0S");
   }
 }

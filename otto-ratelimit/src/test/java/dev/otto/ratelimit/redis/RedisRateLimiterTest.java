@@ -191,13 +191,53 @@ class RedisRateLimiterTest {
         CompletableFuture<RateLimitDecision> async = limiter.tryAcquireAsync("k", policy, 1).toCompletableFuture();
         assertThatThrownBy(() -> async.get(5, TimeUnit.SECONDS))
             .isInstanceOf(ExecutionException.class)
-            .hasCauseInstanceOf(RateLimiterUnavailableException.class);
+            .cause().isInstanceOf(RateLimiterUnavailableException.class)
+            .hasMessageContaining("did not answer the rate-limit script within PT0.1S");
         assertThatThrownBy(() -> limiter.probe().toCompletableFuture().get(5, TimeUnit.SECONDS))
             .hasCauseInstanceOf(RateLimiterUnavailableException.class);
       } finally {
         server.resume();
       }
       Waiting.awaitTrue(Duration.ofSeconds(5), "decisions after resume", () -> succeeds(limiter));
+    }
+  }
+
+  @Test
+  void timesOutOnAClientOfTheUsersOwnThatNeverTimesOutItself() throws Exception {
+    RedisClient own = RedisClient.create(server.uri()); // Lettuce's default: 60 s per command
+    try (RedisRateLimiter limiter = RedisRateLimiter.builder().client(own).keyPrefix(prefix)
+        .commandTimeout(Duration.ofMillis(100)).build()) {
+      Waiting.awaitTrue(Duration.ofSeconds(5), "the limiter's connection", () -> succeeds(limiter));
+      server.pause();
+      try {
+        assertThatThrownBy(() -> limiter.tryAcquire("k", policy))
+            .isInstanceOf(RateLimiterUnavailableException.class)
+            .hasMessageContaining("did not answer the rate-limit script within PT0.1S");
+        CompletableFuture<RateLimitDecision> async = limiter.tryAcquireAsync("k", policy, 1).toCompletableFuture();
+        assertThatThrownBy(() -> async.get(5, TimeUnit.SECONDS))
+            .isInstanceOf(ExecutionException.class)
+            .cause().isInstanceOf(RateLimiterUnavailableException.class)
+            .hasMessageContaining("did not answer the rate-limit script within PT0.1S");
+      } finally {
+        server.resume();
+      }
+      Waiting.awaitTrue(Duration.ofSeconds(5), "decisions after resume", () -> succeeds(limiter));
+    } finally {
+      own.shutdown();
+    }
+  }
+
+  @Test
+  void decidesAsynchronouslyWithSeveralPermitsAndReloadsTheScriptThere() throws Exception {
+    try (RedisRateLimiter limiter = limiter().build()) {
+      assertThat(limiter.tryAcquire("k", policy).remaining()).isEqualTo(9);
+      redis.scriptFlush();
+
+      RateLimitDecision three = limiter.tryAcquireAsync("k", policy, 3).toCompletableFuture().get(5, TimeUnit.SECONDS);
+      assertThat(three.allowed()).isTrue();
+      assertThat(three.remaining()).isEqualTo(6);
+      assertThat(limiter.tryAcquireAsync("k", policy, 7).toCompletableFuture().get(5, TimeUnit.SECONDS).allowed())
+          .isFalse();
     }
   }
 
