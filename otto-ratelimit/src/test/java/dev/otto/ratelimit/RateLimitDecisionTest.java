@@ -11,7 +11,7 @@ class RateLimitDecisionTest {
   private static final Limit LIMIT = Limit.of(10, Duration.ofSeconds(10));
 
   private static RateLimitDecision rejected(Duration retryAfter, Duration resetAfter) {
-    return new RateLimitDecision(false, 0, resetAfter, retryAfter, LIMIT, RateLimitBackend.REDIS);
+    return new RateLimitDecision(false, 0, resetAfter.toNanos(), retryAfter.toNanos(), LIMIT, RateLimitBackend.REDIS);
   }
 
   @Test
@@ -31,12 +31,12 @@ class RateLimitDecisionTest {
 
   @Test
   void hasNoRetryAfterWhenAllowed() {
-    RateLimitDecision allowed = new RateLimitDecision(true, 3, Duration.ofSeconds(7), Duration.ZERO, LIMIT,
+    RateLimitDecision allowed = new RateLimitDecision(true, 3, Duration.ofSeconds(7).toNanos(), 0, LIMIT,
         RateLimitBackend.LOCAL);
     assertThat(allowed.retryAfterSeconds()).isZero();
-    assertThatThrownBy(() -> new RateLimitDecision(true, 3, Duration.ZERO, Duration.ofSeconds(1), LIMIT,
+    assertThatThrownBy(() -> new RateLimitDecision(true, 3, 0, Duration.ofSeconds(1).toNanos(), LIMIT,
         RateLimitBackend.LOCAL)).isInstanceOf(IllegalArgumentException.class).hasMessageContaining("retryAfter");
-    assertThatThrownBy(() -> new RateLimitDecision(true, -1, Duration.ZERO, Duration.ZERO, LIMIT,
+    assertThatThrownBy(() -> new RateLimitDecision(true, -1, 0, 0, LIMIT,
         RateLimitBackend.LOCAL)).isInstanceOf(IllegalArgumentException.class).hasMessage("remaining must not be negative: -1");
   }
 

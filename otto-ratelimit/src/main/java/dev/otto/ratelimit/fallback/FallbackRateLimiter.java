@@ -214,17 +214,17 @@ public final class FallbackRateLimiter implements RateLimiter, AutoCloseable {
     Limit first = policy.limits().get(0);
     switch (failureMode) {
       case FAIL_OPEN:
-        return new RateLimitDecision(true, first.burst() - permits, Duration.ZERO, Duration.ZERO, first,
-            RateLimitBackend.NONE);
+        return new RateLimitDecision(true, first.burst() - permits, 0, 0, first, RateLimitBackend.NONE);
       case FAIL_CLOSED:
-        return new RateLimitDecision(false, 0, probeInterval, probeInterval, first, RateLimitBackend.NONE);
+        long probeNanos = probeInterval.toNanos();
+        return new RateLimitDecision(false, 0, probeNanos, probeNanos, first, RateLimitBackend.NONE);
       case FAIL_LOCAL:
       default:
         RateLimitPolicy degraded = Objects.requireNonNull(localPolicy.apply(policy), "localPolicy returned null");
         if (permits > degraded.maxPermits()) {
           // The degraded policy can never grant this many at once; say so rather than fail the request.
           Limit smallest = degraded.limits().get(0);
-          return new RateLimitDecision(false, 0, Duration.ZERO, probeInterval, smallest, RateLimitBackend.LOCAL);
+          return new RateLimitDecision(false, 0, 0, probeInterval.toNanos(), smallest, RateLimitBackend.LOCAL);
         }
         return local.tryAcquire(key, degraded, permits);
     }

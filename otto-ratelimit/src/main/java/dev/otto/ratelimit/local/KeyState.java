@@ -5,7 +5,6 @@ import dev.otto.ratelimit.RateLimitBackend;
 import dev.otto.ratelimit.RateLimitDecision;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
-import java.time.Duration;
 import java.util.Arrays;
 import java.util.List;
 import org.jspecify.annotations.Nullable;
@@ -98,8 +97,8 @@ final class KeyState {
     if (update != null && !TATS.compareAndSet(this, current, update)) {
       return null;
     }
-    return new RateLimitDecision(verdict.allowed(), verdict.remaining(), micros(verdict.resetAfterMicros()),
-        micros(verdict.retryAfterMicros()), limits.get(verdict.decidingLimit()), RateLimitBackend.LOCAL);
+    return new RateLimitDecision(verdict.allowed(), verdict.remaining(), nanos(verdict.resetAfterMicros()),
+        nanos(verdict.retryAfterMicros()), limits.get(verdict.decidingLimit()), RateLimitBackend.LOCAL);
   }
 
   /** {@link Gcra#evaluate} for one limit, line by line, on the TAT field (a property test holds them equal). */
@@ -110,13 +109,13 @@ final class KeyState {
     long ahead = newTat - now;
     if (ahead > tolerance) {
       long remaining = Math.max(0, Math.floorDiv(tolerance - (tatNow - now), interval));
-      return new RateLimitDecision(false, remaining, micros(tatNow - now), micros(ahead - tolerance), only,
+      return new RateLimitDecision(false, remaining, nanos(tatNow - now), nanos(ahead - tolerance), only,
           RateLimitBackend.LOCAL);
     }
     if (!TAT.compareAndSet(this, stored, newTat)) {
       return null;
     }
-    return new RateLimitDecision(true, (tolerance - ahead) / interval, micros(ahead), Duration.ZERO, only,
+    return new RateLimitDecision(true, (tolerance - ahead) / interval, nanos(ahead), 0, only,
         RateLimitBackend.LOCAL);
   }
 
@@ -156,7 +155,7 @@ final class KeyState {
     return none;
   }
 
-  private static Duration micros(long micros) {
-    return micros == 0 ? Duration.ZERO : Duration.ofNanos(micros * 1_000);
+  private static long nanos(long micros) {
+    return micros * 1_000;
   }
 }

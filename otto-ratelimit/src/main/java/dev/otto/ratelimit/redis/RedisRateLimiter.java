@@ -79,7 +79,8 @@ import org.slf4j.LoggerFactory;
  * Asynchronous decisions complete on a Lettuce thread, so dependent stages must not block, and the
  * blocking {@link #tryAcquire} must not be called from one (it would wait out its timeout). A decision
  * costs one script call and a few small objects; the arguments that depend only on the policy are prepared
- * once per policy.
+ * once per policy. On a client the limiter created, calls that wait for the connection's I/O thread at the
+ * same moment are written to Redis together, with one system call.
  *
  * <p><b>Failure.</b> When Redis does not answer within the {@linkplain Builder#commandTimeout(Duration)
  * command timeout}, the connection is down, or Redis answers with an error, the decision fails with
@@ -313,15 +314,15 @@ public final class RedisRateLimiter implements RateLimiter, AutoCloseable {
       long remaining = (Long) reply.get(2);
       long resetAfter = (Long) reply.get(3);
       long retryAfter = (Long) reply.get(4);
-      return new RateLimitDecision(allowed, remaining, micros(resetAfter), micros(retryAfter),
+      return new RateLimitDecision(allowed, remaining, nanos(resetAfter), nanos(retryAfter),
           limits.get(index), RateLimitBackend.REDIS);
     } catch (RuntimeException e) {
       throw new RateLimiterUnavailableException("Redis answered the rate-limit script unexpectedly: " + reply, e);
     }
   }
 
-  private static Duration micros(long micros) {
-    return micros == 0 ? Duration.ZERO : Duration.ofNanos(micros * 1_000);
+  private static long nanos(long micros) {
+    return Math.multiplyExact(micros, 1_000L);
   }
 
   private static boolean isNoScript(Throwable failure) {
@@ -494,6 +495,8 @@ public final class RedisRateLimiter implements RateLimiter, AutoCloseable {
       if (failure != null) {
         StatefulRedisConnection<String, String> sentOn = connection;
         if (!reloading && sentOn != null && isNoScript(failure)) {
+          // Once after Redis lost its scripts. Our timer, if armed, still bounds the whole call; Lettuce's
+          // gives the EVAL a timeout of its own, after a NOSCRIPT answer that came back at once.
           send(sentOn, true);
         } else {
           fail(failure);

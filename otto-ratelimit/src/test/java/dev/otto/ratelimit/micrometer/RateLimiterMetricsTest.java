@@ -23,12 +23,12 @@ class RateLimiterMetricsTest {
   @Test
   void countsDecisionsByPolicyOutcomeAndBackend() {
     metrics.bindTo(registry);
-    metrics.recordDecision(policy, new RateLimitDecision(true, 4, Duration.ofSeconds(12), Duration.ZERO, limit,
+    metrics.recordDecision(policy, new RateLimitDecision(true, 4, Duration.ofSeconds(12).toNanos(), 0, limit,
         RateLimitBackend.REDIS));
-    metrics.recordDecision(policy, new RateLimitDecision(true, 3, Duration.ofSeconds(24), Duration.ZERO, limit,
+    metrics.recordDecision(policy, new RateLimitDecision(true, 3, Duration.ofSeconds(24).toNanos(), 0, limit,
         RateLimitBackend.REDIS));
-    metrics.recordDecision(policy, new RateLimitDecision(false, 0, Duration.ofSeconds(60), Duration.ofSeconds(12),
-        limit, RateLimitBackend.LOCAL));
+    metrics.recordDecision(policy, new RateLimitDecision(false, 0, Duration.ofSeconds(60).toNanos(),
+        Duration.ofSeconds(12).toNanos(), limit, RateLimitBackend.LOCAL));
 
     assertThat(registry.get("otto.ratelimit.decisions")
         .tags("policy", "login", "outcome", "allowed", "backend", "redis").counter().count()).isEqualTo(2);
@@ -39,10 +39,10 @@ class RateLimiterMetricsTest {
   @Test
   void countsTheFiltersDecisionsIncludingShadowOnes() {
     metrics.bindTo(registry);
-    metrics.onDecision(policy, new RateLimitDecision(true, 4, Duration.ofSeconds(12), Duration.ZERO, limit,
+    metrics.onDecision(policy, new RateLimitDecision(true, 4, Duration.ofSeconds(12).toNanos(), 0, limit,
         RateLimitBackend.LOCAL), false);
-    metrics.onDecision(policy, new RateLimitDecision(false, 0, Duration.ofSeconds(60), Duration.ofSeconds(12),
-        limit, RateLimitBackend.LOCAL), true);
+    metrics.onDecision(policy, new RateLimitDecision(false, 0, Duration.ofSeconds(60).toNanos(),
+        Duration.ofSeconds(12).toNanos(), limit, RateLimitBackend.LOCAL), true);
 
     assertThat(registry.get("otto.ratelimit.decisions")
         .tags("policy", "login", "outcome", "allowed", "backend", "local").counter().count()).isEqualTo(1);
@@ -81,7 +81,7 @@ class RateLimiterMetricsTest {
   @Test
   void describesEveryMeter() {
     metrics.bindTo(registry);
-    metrics.recordDecision(policy, new RateLimitDecision(true, 4, Duration.ZERO, Duration.ZERO, limit,
+    metrics.recordDecision(policy, new RateLimitDecision(true, 4, 0, 0, limit,
         RateLimitBackend.LOCAL));
     assertThat(registry.getMeters()).extracting(Meter::getId)
         .allSatisfy(id -> assertThat(id.getDescription()).as(id.getName()).isNotBlank())

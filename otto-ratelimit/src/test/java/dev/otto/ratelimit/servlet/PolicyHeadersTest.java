@@ -16,7 +16,7 @@ class PolicyHeadersTest {
     RateLimitPolicy policy = RateLimitPolicy.of("greeting", 10, Duration.ofSeconds(10));
     PolicyHeaders headers = new PolicyHeaders(policy);
     assertThat(headers.policyItems()).isEqualTo("\"greeting\";q=10;w=10");
-    RateLimitDecision decision = new RateLimitDecision(true, 7, Duration.ofMillis(3_001), Duration.ZERO,
+    RateLimitDecision decision = new RateLimitDecision(true, 7, Duration.ofMillis(3_001).toNanos(), 0,
         policy.limits().get(0), RateLimitBackend.LOCAL);
     assertThat(headers.rateLimitItem(decision)).isEqualTo("\"greeting\";r=7;t=4");
   }
@@ -30,8 +30,8 @@ class PolicyHeadersTest {
     PolicyHeaders headers = new PolicyHeaders(policy);
     assertThat(headers.policyItems()).isEqualTo("\"api\";q=10;w=1, \"api#2\";q=1000;w=3600");
     Limit hourly = policy.limits().get(1);
-    RateLimitDecision decision = new RateLimitDecision(false, 0, Duration.ofSeconds(3600), Duration.ofMillis(3_600),
-        hourly, RateLimitBackend.REDIS);
+    RateLimitDecision decision = new RateLimitDecision(false, 0, Duration.ofSeconds(3600).toNanos(),
+        Duration.ofMillis(3_600).toNanos(), hourly, RateLimitBackend.REDIS);
     assertThat(headers.rateLimitItem(decision)).isEqualTo("\"api#2\";r=0;t=3600");
   }
 
