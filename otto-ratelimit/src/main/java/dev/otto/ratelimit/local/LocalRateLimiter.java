@@ -2,6 +2,7 @@ package dev.otto.ratelimit.local;
 
 import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
+import com.github.benmanes.caffeine.cache.Policy;
 import com.github.benmanes.caffeine.cache.Ticker;
 import dev.otto.ratelimit.Limit;
 import dev.otto.ratelimit.RateLimitDecision;
@@ -13,6 +14,7 @@ import java.time.InstantSource;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Objects;
+import java.util.concurrent.ThreadLocalRandom;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -28,7 +30,9 @@ import org.jspecify.annotations.Nullable;
  *
  * <p>State lives in a Caffeine cache bounded by {@link Builder#maximumKeys(long)}: when more keys than the
  * maximum are active, the least valuable entries are evicted and their keys start again with a full
- * bucket. Idle keys are not timed out by default (a decision then costs no expiry bookkeeping); they stay
+ * bucket. Caffeine picks what to evict by how often keys are used, from one decision in 16 picked at random
+ * (recording each one would cost as much as the lookup itself), so keys in steady use outlast keys used
+ * once. Idle keys are not timed out by default (a decision then costs no expiry bookkeeping); they stay
  * until evicted by size, so the memory held is bounded by the maximum, not by the idle time.
  * {@link Builder#expireAfterIdle(Duration)} also forgets keys unused for a given time.
  *
@@ -50,6 +54,9 @@ public final class LocalRateLimiter implements RateLimiter {
    */
   private static final int PLAIN_KEY_MAX_LENGTH = 256;
 
+  /** Without idle expiry, one lookup in this many counts towards a key's frequency of use. */
+  private static final int LOOKUPS_PER_RECORDED_USE = 16;
+
   /** The monotonic system clock, in nanoseconds; used when {@link #clock} is null. */
   private final Ticker ticker = Ticker.systemTicker();
   /** An injected clock other than the system clock, or null. */
@@ -60,12 +67,14 @@ public final class LocalRateLimiter implements RateLimiter {
    * pairs; entries change only when a key meets a policy for the first time or a policy's limits change.
    */
   private final Cache<Object, Object> states;
+  private final Policy<Object, Object> statesPolicy;
+  /** Whether every lookup must count as a use: idle expiry needs each one, frequency alone does not. */
+  private final boolean recordsEveryLookup;
 
   private LocalRateLimiter(Builder builder) {
     this.clock = isSystemClock(builder.clock) ? null : builder.clock;
-    // Caffeine's default executor is kept for its maintenance: running it on the deciding threads was faster
-    // for one thread but twice as slow for two (every read then gets recorded and they contend for the
-    // maintenance lock), and servlet containers decide on many threads.
+    // Caffeine's default executor is kept for its maintenance: running it on the deciding threads measured
+    // faster with one thread but about twice as slow with two, and servlet containers decide on many.
     Caffeine<Object, Object> cache = Caffeine.newBuilder()
         .maximumWeight(builder.maximumKeys)
         .weigher((Object key, Object held) -> held instanceof KeyState[] several ? several.length : 1);
@@ -73,6 +82,8 @@ public final class LocalRateLimiter implements RateLimiter {
       cache.expireAfterAccess(builder.expireAfterIdle).ticker(cacheTicker(clock));
     }
     this.states = cache.build();
+    this.statesPolicy = states.policy();
+    this.recordsEveryLookup = builder.expireAfterIdle != null;
   }
 
   /**
@@ -98,7 +109,7 @@ public final class LocalRateLimiter implements RateLimiter {
     List<Limit> limits = policy.limits();
     long now = nowMicros();
     while (true) {
-      KeyState state = find(states.getIfPresent(id), name);
+      KeyState state = find(lookUp(id), name);
       if (state == null || !state.hasLimits(limits)) {
         state = install(id, name, limits);
       }
@@ -107,6 +118,19 @@ public final class LocalRateLimiter implements RateLimiter {
         return decision;
       }
     }
+  }
+
+  /**
+   * Finds a key's entry. Caffeine keeps the hot keys by how often they are looked up; recording a lookup
+   * costs as much as the lookup itself, so without idle expiry only one lookup in
+   * {@value #LOOKUPS_PER_RECORDED_USE}, picked at random, is recorded. A key's frequency is then estimated
+   * from a sample, as Caffeine itself does when reads come faster than it records them.
+   */
+  private @Nullable Object lookUp(Object id) {
+    if (recordsEveryLookup || ThreadLocalRandom.current().nextInt(LOOKUPS_PER_RECORDED_USE) == 0) {
+      return states.getIfPresent(id);
+    }
+    return statesPolicy.getIfPresentQuietly(id);
   }
 
   /** For tests: the number of policy and key pairs held after pending eviction and expiry work is done. */

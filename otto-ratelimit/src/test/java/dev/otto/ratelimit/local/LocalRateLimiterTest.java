@@ -104,6 +104,20 @@ class LocalRateLimiterTest {
   }
 
   @Test
+  void keepsAHotKeyWhileAFloodOfOneOffKeysPassesThrough() {
+    // Evicting the hot key would give it a full bucket again: one-off keys must not push it out.
+    LocalRateLimiter limiter = LocalRateLimiter.builder().clock(clock).maximumKeys(1_000).build();
+    RateLimitPolicy policy = RateLimitPolicy.of("p", 1, Duration.ofHours(1));
+    assertThat(limiter.tryAcquire("hot", policy).allowed()).isTrue();
+    for (int i = 0; i < 5_000; i++) {
+      limiter.tryAcquire("hot", policy);
+      limiter.tryAcquire("flood-" + i, policy);
+    }
+    assertThat(limiter.keyCount()).isLessThanOrEqualTo(1_000);
+    assertThat(limiter.tryAcquire("hot", policy).allowed()).as("the hot key's bucket is still empty").isFalse();
+  }
+
+  @Test
   void countsEveryPolicyOfAKeyAgainstMaximumKeys() {
     LocalRateLimiter limiter = LocalRateLimiter.builder().clock(clock).maximumKeys(100).build();
     RateLimitPolicy login = RateLimitPolicy.of("login", 1, Duration.ofHours(1));
