@@ -3,9 +3,9 @@
 # benchmarks/RESULTS.md:
 #   1. builds benchmarks/target/benchmarks.jar (JMH uber-jar);
 #   2. raw ceilings of the Redis: redis-benchmark EVALSHA of Otto's own script (-c 16, then -P 16) and PING;
-#   3. JMH: RedisLimiterBenchmark (Otto sync/async vs Bucket4j Lettuce and the bare Lettuce EVALSHA;
-#      1 and 16 threads) and
-#      LocalLimiterBenchmark (Otto local vs a Caffeine get; 1 and 2 threads), with -prof gc;
+#   3. JMH, with -prof gc: RedisLimiterBenchmark (Otto sync and async vs Bucket4j Lettuce and the bare
+#      Lettuce EVALSHA; 1 and 16 threads), LocalLimiterBenchmark (Otto local vs a Caffeine get; 1 and 2
+#      threads);
 #   4. the ceilings again (the higher of the two is used: the stricter ratio);
 #   5. RoundTripCounter: Redis commands per decision on a private redis-server (INFO commandstats);
 #   6. dev.otto.benchmarks.Report: summary table, ratios against shared/TARGETS.md, RESULTS.md section.
@@ -16,6 +16,7 @@
 #   --wait-for-quiet  first wait (up to 15 minutes, polling every 60 s) until the 1-minute load is ≤ 1.5
 #   --no-build        reuse benchmarks/target/benchmarks.jar
 #   --no-results      print the section but do not append it to benchmarks/RESULTS.md
+# In any case the run waits (up to 30 minutes) while another JMH run on this machine holds /tmp/jmh.lock.
 # Environment:
 #   OTTO_REDIS_URL    Redis to measure (default redis://127.0.0.1:6379); only this run's keys are written
 #                     and they are deleted at the end; the database is never flushed
@@ -30,10 +31,11 @@ SCRIPT="$ROOT/otto-ratelimit/src/main/resources/dev/otto/ratelimit/redis/gcra.lu
 
 export OTTO_REDIS_URL="${OTTO_REDIS_URL:-redis://127.0.0.1:6379}"
 REDIS_URL="$OTTO_REDIS_URL"
-# Modest defaults so the whole run stays under ~10 minutes on 2 cores. Each score is the median of the
-# measured iterations.
-REDIS_JMH_OPTS="${REDIS_JMH_OPTS:--f 1 -wi 1 -w 3s -i 3 -r 4s}"
-LOCAL_JMH_OPTS="${LOCAL_JMH_OPTS:--f 1 -wi 2 -w 1s -i 3 -r 2s}"
+# Modest defaults so the whole run stays around 10 minutes on 2 cores. Each score is the median of the
+# measured iterations. The 5 s warm-up is not generous: on a busy 2-core machine the JIT needs about 4 s
+# before Otto's local decision reaches its steady state (shorter warm-ups measured it 3-5x too slow).
+REDIS_JMH_OPTS="${REDIS_JMH_OPTS:--f 1 -wi 1 -w 5s -i 3 -r 4s}"
+LOCAL_JMH_OPTS="${LOCAL_JMH_OPTS:--f 1 -wi 1 -w 5s -i 3 -r 2s}"
 CEILING_CLIENTS=16
 CEILING_REQUESTS=200000
 ROUND_TRIP_DECISIONS=9600
@@ -45,10 +47,10 @@ COMMAND="bash benchmarks/run-ratelimit.sh"
 for arg in "$@"; do
   case "$arg" in
     --full) REDIS_JMH_OPTS="-f 1 -wi 2 -w 5s -i 3 -r 10s"; COMMAND="$COMMAND --full" ;;
-    --wait-for-quiet) WAIT=1 ;;
+    --wait-for-quiet) WAIT=1; COMMAND="$COMMAND --wait-for-quiet" ;;
     --no-build) BUILD=0 ;;
     --no-results) RESULTS=0 ;;
-    -h|--help) sed -n '2,25p' "${BASH_SOURCE[0]}"; exit 0 ;;
+    -h|--help) sed -n '2,24p' "${BASH_SOURCE[0]}"; exit 0 ;;
     *) echo "unknown argument: $arg (see --help)" >&2; exit 64 ;;
   esac
 done
@@ -103,6 +105,26 @@ if [[ $WAIT == 1 ]]; then
   fi
 fi
 
+# Someone else's JMH run (it holds /tmp/jmh.lock) would disturb the ceilings as much as our own
+# benchmarks: wait until none is running (up to 30 minutes), as JMH itself would.
+jmh_lock_free() {
+  command -v python3 >/dev/null || return 0
+  python3 - <<'PY'
+import fcntl, sys
+try:
+    with open("/tmp/jmh.lock", "a") as f:
+        fcntl.lockf(f, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        fcntl.lockf(f, fcntl.LOCK_UN)
+except OSError:
+    sys.exit(1)
+PY
+}
+for attempt in $(seq 1 60); do
+  jmh_lock_free && break
+  echo "another JMH run holds /tmp/jmh.lock; waiting 30 s before measuring ($attempt/60)"
+  sleep 30
+done
+
 {
   echo "started=$(date -u '+%Y-%m-%d %H:%M UTC')"
   echo "nproc=$(nproc)"
@@ -138,7 +160,7 @@ jmh() {
   local out="$RUN_DIR/jmh-$name-t$threads"
   local attempt status
   log "JMH $benchmark, $threads thread(s)"
-  for attempt in $(seq 1 20); do
+  for attempt in $(seq 1 40); do
     # Full output in the .log file; progress and the result table on the console.
     set +e
     # shellcheck disable=SC2086 # the options are a list of words
@@ -150,7 +172,7 @@ jmh() {
     # JMH refuses to run while another JMH holds /tmp/jmh.lock (someone else measuring on this machine):
     # wait for it rather than measure both at once.
     if [[ $status != 0 ]] && grep -q 'Unable to acquire the JMH lock' "$out.log"; then
-      echo "another JMH run holds /tmp/jmh.lock; waiting 30 s ($attempt/20)"
+      echo "another JMH run holds /tmp/jmh.lock; waiting 30 s ($attempt/40)"
       sleep 30
       continue
     fi
