@@ -47,6 +47,34 @@ class OttoIdempotencyAutoConfigurationTest {
   }
 
   @Test
+  void theMemoryStoreIsBoundedBy64MegabytesAndAHundredThousandKeysByDefault() {
+    web.run(
+        context ->
+            assertThat(context.getBean(IdempotencyStore.class).toString())
+                .contains("maximumKeys=100000, maximumBytes=" + 64 * 1024 * 1024));
+  }
+
+  @Test
+  void theMemoryStoreTakesItsBoundsFromTheProperties() {
+    web.withPropertyValues(
+            "otto.idempotency.memory.maximum-keys=500", "otto.idempotency.memory.maximum-bytes=8MB")
+        .run(
+            context ->
+                assertThat(context.getBean(IdempotencyStore.class).toString())
+                    .contains("maximumKeys=500, maximumBytes=" + 8 * 1024 * 1024));
+  }
+
+  @Test
+  void anUnusableMaximumOfBytesFailsStartupNamingIt() {
+    web.withPropertyValues("otto.idempotency.memory.maximum-bytes=0B")
+        .run(
+            context ->
+                assertThat(context.getStartupFailure())
+                    .rootCause()
+                    .hasMessage("maximumBytes must be positive: 0"));
+  }
+
+  @Test
   void configuredRoutesRegisterTheFilterAfterRateLimiting() {
     web.withPropertyValues(PAYMENTS)
         .run(

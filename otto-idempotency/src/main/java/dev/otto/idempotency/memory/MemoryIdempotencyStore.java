@@ -3,6 +3,7 @@ package dev.otto.idempotency.memory;
 import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
 import com.github.benmanes.caffeine.cache.Expiry;
+import com.github.benmanes.caffeine.cache.Weigher;
 import dev.otto.idempotency.ClaimResult;
 import dev.otto.idempotency.IdempotencyRecord;
 import dev.otto.idempotency.IdempotencyStore;
@@ -14,12 +15,18 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentMap;
 import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
- * An {@link IdempotencyStore} in this JVM's memory, bounded by a number of keys.
+ * An {@link IdempotencyStore} in this JVM's memory, bounded by a number of keys and by the heap its records
+ * take.
  *
  * <pre>{@code
- * IdempotencyStore store = MemoryIdempotencyStore.builder().maximumKeys(50_000).build();
+ * IdempotencyStore store = MemoryIdempotencyStore.builder()
+ *     .maximumKeys(50_000)
+ *     .maximumBytes(32L * 1024 * 1024)
+ *     .build();
  * }</pre>
  *
  * <p>Records are not shared between instances: behind a load balancer, use the Redis or JDBC store. Each
@@ -27,10 +34,26 @@ import org.jspecify.annotations.Nullable;
  * have exactly one winner. Expiry is decided on every read with the injected {@link InstantSource} (tests
  * move a fake clock); Caffeine's variable expiry only frees memory of records nobody asks for again.
  *
- * <p>Bound: when more than {@link Builder#maximumKeys maximumKeys} records exist, Caffeine evicts some (by
- * frequency and recency). An evicted IN_PROGRESS or COMPLETED record is simply absent, so a retry of it
- * runs again: size the bound above the number of keys expected within one time to live. Stored bodies
- * count against the heap (up to the filter's {@code maxStoredBody} per record).
+ * <p>Bounds: Caffeine weighs every record by an estimate of the heap it retains, its stored body and headers
+ * included (see {@link Builder#maximumBytes maximumBytes}), and evicts some (by frequency and recency) once
+ * their total passes {@code maximumBytes}. Every record weighs at least {@code maximumBytes / maximumKeys},
+ * and the total is lowered where that division rounds, so that one record more than
+ * {@link Builder#maximumKeys maximumKeys} never fits: both bounds hold, and whichever is reached first
+ * evicts. The weight is computed whenever a record is written, so a claim that is completed with a large
+ * response is weighed again with it. An evicted IN_PROGRESS or COMPLETED record is simply absent, so a retry
+ * of it runs again: size both bounds above what is expected within one time to live. A full store may also
+ * evict the claim of a request that is still running, so that a duplicate runs alongside it and the owner's
+ * {@link #complete} answers {@code false} (the filter then logs a lost lease): Caffeine lets new records in
+ * through a window of about 1% of the bound, which a single large response can flush. Caffeine evicts in
+ * its maintenance, which runs right after writes (on its executor, or on a writer when its write buffer is
+ * full): the bounds hold once it has run, and a burst of writes may pass them briefly by the records it has
+ * not yet caught up with.
+ *
+ * <p>A response whose record alone would outweigh the whole byte bound is not stored: {@link #complete}
+ * removes the claim instead, so a retry runs the request again (as the filter does for a body above its
+ * {@code maxStoredBody}), logs a warning and returns {@code true}, the claim being finished with. It never
+ * evicts the other records. A claim, which holds no body, is never refused or dropped for its own size: it
+ * weighs at most the whole bound (which only a bound of a few hundred bytes makes it reach).
  *
  * <p>Threading: thread-safe and non-blocking apart from Caffeine's per-key compute. Failure: never throws
  * {@link dev.otto.idempotency.IdempotencyStoreException}; invalid arguments throw
@@ -38,22 +61,48 @@ import org.jspecify.annotations.Nullable;
  */
 public final class MemoryIdempotencyStore implements IdempotencyStore {
 
+  private static final Logger log = LoggerFactory.getLogger(MemoryIdempotencyStore.class);
+
+  static final long DEFAULT_MAXIMUM_KEYS = 100_000;
+  static final long DEFAULT_MAXIMUM_BYTES = 64L * 1024 * 1024;
+
+  /**
+   * Heap of one record besides its strings and body, estimated for a 64-bit JVM with compressed references:
+   * the map's node and table slot, Caffeine's node with its weight and expiry fields, the {@code Entry}, its
+   * two {@code Instant}s, the {@code StoredResponse}, its header list and the body array's header. An
+   * estimate, not a measurement.
+   */
+  static final int RECORD_OVERHEAD = 200;
+  /**
+   * Object and array headers of one string, estimated; its characters are counted at two bytes each, the
+   * UTF-16 worst case (Latin-1 strings such as the filter's hex keys take one).
+   */
+  static final int STRING_OVERHEAD = 40;
+  /** One stored header besides its two strings: the {@code Header} record and its slot in the list. */
+  static final int HEADER_OVERHEAD = 24;
+
   private final InstantSource clock;
   private final long maximumKeys;
+  private final long maximumBytes;
+  private final RecordWeigher weigher;
+  private final Cache<String, Entry> cache;
   private final ConcurrentMap<String, Entry> entries;
 
   private MemoryIdempotencyStore(Builder builder) {
     this.clock = builder.clock;
     this.maximumKeys = builder.maximumKeys;
-    Cache<String, Entry> cache = Caffeine.newBuilder()
-        .maximumSize(builder.maximumKeys)
+    this.maximumBytes = builder.maximumBytes;
+    this.weigher = new RecordWeigher(builder.maximumKeys, builder.maximumBytes);
+    this.cache = Caffeine.newBuilder()
+        .maximumWeight(weigher.maximumWeight)
+        .weigher(weigher)
         .expireAfter(new EntryExpiry(clock))
         .build();
     this.entries = cache.asMap();
   }
 
   /**
-   * Starts a configuration with the defaults: 100,000 keys, the system clock.
+   * Starts a configuration with the defaults: 100,000 keys, 64 MiB, the system clock.
    *
    * @return a new builder; not thread-safe
    */
@@ -86,7 +135,7 @@ public final class MemoryIdempotencyStore implements IdempotencyStore {
       Instant now = clock.instant();
       if (current == null || current.expired(now)) {
         result[0] = CLAIMED;
-        return Entry.inProgress(fingerprint, owner, now.plus(lease), now.plus(ttl));
+        return Entry.inProgress(k, fingerprint, owner, now.plus(lease), now.plus(ttl));
       }
       if (current.state == IdempotencyRecord.State.COMPLETED) {
         result[0] = new ClaimResult.Completed(current.fingerprint, Objects.requireNonNull(current.response));
@@ -97,12 +146,17 @@ public final class MemoryIdempotencyStore implements IdempotencyStore {
         return current;
       }
       result[0] = CLAIMED; // the holder's lease passed: take over, fencing the old owner out
-      return Entry.inProgress(fingerprint, owner, now.plus(lease), now.plus(ttl));
+      return Entry.inProgress(k, fingerprint, owner, now.plus(lease), now.plus(ttl));
     });
     return result[0];
   }
 
-  /** {@inheritDoc} Never throws {@link dev.otto.idempotency.IdempotencyStoreException}. */
+  /**
+   * {@inheritDoc} The completed record replaces the claim, so Caffeine weighs it again with its response. A
+   * response whose record alone would outweigh the byte bound is not stored: the claim is removed, so a retry
+   * runs the request again, a warning is logged, and {@code true} is returned since the owner's claim is
+   * finished with. Never throws {@link dev.otto.idempotency.IdempotencyStoreException}.
+   */
   @Override
   public boolean complete(String key, String owner, StoredResponse response, Duration ttl) {
     requireKey(key);
@@ -110,6 +164,7 @@ public final class MemoryIdempotencyStore implements IdempotencyStore {
     Objects.requireNonNull(response, "response");
     requirePositive("ttl", ttl);
     boolean[] completed = new boolean[1];
+    long[] notStored = {-1};
     entries.computeIfPresent(key, (k, current) -> {
       Instant now = clock.instant();
       if (current.expired(now)) {
@@ -119,8 +174,19 @@ public final class MemoryIdempotencyStore implements IdempotencyStore {
         return current;
       }
       completed[0] = true;
-      return Entry.completed(current.fingerprint, response, now.plus(ttl));
+      Entry done = Entry.completed(k, current.fingerprint, response, now.plus(ttl));
+      if (done.bytes > weigher.heaviestRecord) {
+        notStored[0] = done.bytes; // stored, it would evict everything else and then itself
+        return null;
+      }
+      return done;
     });
+    if (notStored[0] >= 0) {
+      log.warn("A response of {} body bytes, whose record would take an estimated {} bytes of heap, exceeds the "
+          + "memory idempotency store's bound of {} bytes: it was sent but not stored, and its idempotency key was "
+          + "released, so a retry runs the request again. Raise maximumBytes well above the filter's "
+          + "maxStoredBody.", response.bodyLength(), notStored[0], weigher.heaviestRecord);
+    }
     return completed[0];
   }
 
@@ -162,7 +228,18 @@ public final class MemoryIdempotencyStore implements IdempotencyStore {
 
   @Override
   public String toString() {
-    return "MemoryIdempotencyStore[maximumKeys=" + maximumKeys + ", size~" + entries.size() + "]";
+    return "MemoryIdempotencyStore[maximumKeys=" + maximumKeys + ", maximumBytes=" + maximumBytes + ", size~"
+        + entries.size() + ", bytes~" + weightedBytes() + "]";
+  }
+
+  /** Runs Caffeine's pending maintenance (eviction included) now; for tests. */
+  void cleanUp() {
+    cache.cleanUp();
+  }
+
+  /** The total weight of the records, as of Caffeine's last maintenance. */
+  long weightedBytes() {
+    return cache.policy().eviction().orElseThrow().weightedSize().orElseThrow();
   }
 
   private static final ClaimResult CLAIMED = new ClaimResult.Claimed();
@@ -192,8 +269,10 @@ public final class MemoryIdempotencyStore implements IdempotencyStore {
     /** End of the record's life. */
     final Instant expiresAt;
     final @Nullable StoredResponse response;
+    /** Estimated heap this record retains, its key included. */
+    final long bytes;
 
-    private Entry(String fingerprint, IdempotencyRecord.State state, @Nullable String owner,
+    private Entry(String key, String fingerprint, IdempotencyRecord.State state, @Nullable String owner,
         Instant leaseExpiresAt, Instant expiresAt, @Nullable StoredResponse response) {
       this.fingerprint = fingerprint;
       this.state = state;
@@ -201,14 +280,33 @@ public final class MemoryIdempotencyStore implements IdempotencyStore {
       this.leaseExpiresAt = leaseExpiresAt;
       this.expiresAt = expiresAt;
       this.response = response;
+      this.bytes = estimateBytes(key, fingerprint, owner, response);
     }
 
-    static Entry inProgress(String fingerprint, String owner, Instant leaseExpiresAt, Instant expiresAt) {
-      return new Entry(fingerprint, IdempotencyRecord.State.IN_PROGRESS, owner, leaseExpiresAt, expiresAt, null);
+    static Entry inProgress(String key, String fingerprint, String owner, Instant leaseExpiresAt,
+        Instant expiresAt) {
+      return new Entry(key, fingerprint, IdempotencyRecord.State.IN_PROGRESS, owner, leaseExpiresAt, expiresAt,
+          null);
     }
 
-    static Entry completed(String fingerprint, StoredResponse response, Instant expiresAt) {
-      return new Entry(fingerprint, IdempotencyRecord.State.COMPLETED, null, expiresAt, expiresAt, response);
+    static Entry completed(String key, String fingerprint, StoredResponse response, Instant expiresAt) {
+      return new Entry(key, fingerprint, IdempotencyRecord.State.COMPLETED, null, expiresAt, expiresAt, response);
+    }
+
+    private static long estimateBytes(String key, String fingerprint, @Nullable String owner,
+        @Nullable StoredResponse response) {
+      long bytes = RECORD_OVERHEAD + text(key) + text(fingerprint) + (owner == null ? 0 : text(owner));
+      if (response != null) {
+        bytes += response.bodyLength();
+        for (StoredResponse.Header header : response.headers()) {
+          bytes += HEADER_OVERHEAD + text(header.name()) + text(header.value());
+        }
+      }
+      return bytes;
+    }
+
+    private static long text(String text) {
+      return STRING_OVERHEAD + 2L * text.length();
     }
 
     boolean expired(Instant now) {
@@ -217,6 +315,46 @@ public final class MemoryIdempotencyStore implements IdempotencyStore {
 
     boolean ownedBy(String candidate) {
       return state == IdempotencyRecord.State.IN_PROGRESS && candidate.equals(owner);
+    }
+  }
+
+  /**
+   * Weighs records for Caffeine's {@code maximumWeight} so that both bounds hold on one cache (Caffeine cannot
+   * combine {@code maximumSize} with {@code maximumWeight}): a record weighs its estimated bytes but at least
+   * {@code minimumWeight}, and {@code maximumWeight} is {@code maximumBytes} lowered, where needed, below
+   * {@code (maximumKeys + 1) × minimumWeight}, so that {@code maximumKeys} light records fit and one more does
+   * not.
+   */
+  private static final class RecordWeigher implements Weigher<String, Entry> {
+
+    /** The total weight Caffeine keeps; at most {@code maximumBytes}. */
+    final long maximumWeight;
+    /** The most one record may weigh: the whole bound, within what Caffeine's {@code int} weights can say. */
+    final long heaviestRecord;
+    private final int minimumWeight;
+
+    RecordWeigher(long maximumKeys, long maximumBytes) {
+      long perKey = Math.max(1, Math.min(Integer.MAX_VALUE, maximumBytes / maximumKeys));
+      this.minimumWeight = (int) perKey;
+      this.maximumWeight = Math.min(maximumBytes, keyBound(maximumKeys, perKey));
+      this.heaviestRecord = Math.min(maximumWeight, Integer.MAX_VALUE);
+    }
+
+    /** {@code maximumKeys × perKey + perKey − 1}, saturating: the largest total that one more record exceeds. */
+    private static long keyBound(long maximumKeys, long perKey) {
+      if (maximumKeys > (Long.MAX_VALUE - perKey) / perKey) {
+        return Long.MAX_VALUE; // then maximumKeys + 1 records of perKey exceed maximumBytes anyway
+      }
+      return maximumKeys * perKey + perKey - 1;
+    }
+
+    /**
+     * At least the minimum weight; at most the whole bound, which only a claim can reach, so a claim is never
+     * evicted for its own size ({@code complete} does not store a heavier response).
+     */
+    @Override
+    public int weigh(String key, Entry entry) {
+      return (int) Math.min(heaviestRecord, Math.max(minimumWeight, entry.bytes));
     }
   }
 
@@ -259,14 +397,16 @@ public final class MemoryIdempotencyStore implements IdempotencyStore {
   /** Configures a {@link MemoryIdempotencyStore}; each setter validates at once. Not thread-safe. */
   public static final class Builder {
 
-    private long maximumKeys = 100_000;
+    private long maximumKeys = DEFAULT_MAXIMUM_KEYS;
+    private long maximumBytes = DEFAULT_MAXIMUM_BYTES;
     private InstantSource clock = InstantSource.system();
 
     private Builder() {
     }
 
     /**
-     * Sets how many records the store holds at most before evicting some. Default 100,000.
+     * Sets how many records the store holds at most before evicting some, however small they are. Default
+     * 100,000. {@link #maximumBytes maximumBytes} bounds them too; whichever is reached first evicts.
      *
      * @param maximumKeys positive
      * @return this builder
@@ -277,6 +417,37 @@ public final class MemoryIdempotencyStore implements IdempotencyStore {
         throw new IllegalArgumentException("maximumKeys must be positive: " + maximumKeys);
       }
       this.maximumKeys = maximumKeys;
+      return this;
+    }
+
+    /**
+     * Sets how many bytes of heap the records may take, as estimated, before Caffeine evicts some. Default
+     * 64 MiB.
+     *
+     * <p>A record weighs an estimate of the heap it retains: its stored response body, the names and values
+     * of its stored headers, and for the key, fingerprint, owner, timestamps and object headers about
+     * {@value MemoryIdempotencyStore#RECORD_OVERHEAD} bytes plus two bytes a character (the UTF-16 worst
+     * case, so short text is rather overestimated). It is an estimate for a 64-bit JVM, not a measurement.
+     * Every record weighs at least {@code maximumBytes / maximumKeys}, so that the key bound holds as well. A
+     * response whose record alone would outweigh this bound is not stored and its key is released, as the
+     * filter does for a body above its {@code maxStoredBody}.
+     *
+     * <p>Why 64 MiB: without a byte bound, 100,000 keys with the filter's default {@code maxStoredBody} of
+     * 1 MiB could ask for some 100 GB of heap. 64 MiB is a share a modest heap can spare (an eighth of
+     * 512 MiB) and still holds 64 responses of the full 1 MiB, or the whole 100,000 keys as long as records
+     * weigh at most about 670 bytes each (a claim does); records of small responses, weighing about 1 KiB,
+     * fit some 65,000 times. Raise it with the heap when more large or small responses must be kept within
+     * one time to live.
+     *
+     * @param maximumBytes positive
+     * @return this builder
+     * @throws IllegalArgumentException when not positive
+     */
+    public Builder maximumBytes(long maximumBytes) {
+      if (maximumBytes <= 0) {
+        throw new IllegalArgumentException("maximumBytes must be positive: " + maximumBytes);
+      }
+      this.maximumBytes = maximumBytes;
       return this;
     }
 

@@ -64,7 +64,10 @@ public final class OttoIdempotencyAutoConfiguration {
       ObjectProvider<DataSource> dataSource) {
     return switch (properties.getStore()) {
       case MEMORY ->
-          MemoryIdempotencyStore.builder().maximumKeys(properties.getMemory().getMaximumKeys()).build();
+          MemoryIdempotencyStore.builder()
+              .maximumKeys(properties.getMemory().getMaximumKeys())
+              .maximumBytes(properties.getMemory().getMaximumBytes().toBytes())
+              .build();
       case REDIS -> {
         if (!StringUtils.hasText(redis.getUrl())) {
           throw new IllegalStateException(

@@ -208,12 +208,27 @@ public class OttoIdempotencyProperties {
     /** Most records held; the least recently used go first. */
     private long maximumKeys = 100_000;
 
+    /**
+     * Most heap the records may take, as estimated from their bodies, headers and a fixed overhead each; the
+     * least recently used go first, and a response larger than this alone is sent, not stored, and its key
+     * released.
+     */
+    private DataSize maximumBytes = DataSize.ofMegabytes(64);
+
     public long getMaximumKeys() {
       return maximumKeys;
     }
 
     public void setMaximumKeys(long maximumKeys) {
       this.maximumKeys = maximumKeys;
+    }
+
+    public DataSize getMaximumBytes() {
+      return maximumBytes;
+    }
+
+    public void setMaximumBytes(DataSize maximumBytes) {
+      this.maximumBytes = maximumBytes;
     }
   }
 
