@@ -57,8 +57,14 @@ import org.jspecify.annotations.Nullable;
  *       (40), one {@code Instant} (24), {@code StoredResponse} (24), header list (24), two headers (48), the
  *       {@code Location} value (56), sketch share (11).
  * </ul>
- * The memory store bounds the number of records, not their bytes: its worst case is maximumKeys × the
- * filter's {@code maxStoredBody} (default 1 MiB), which is printed too.
+ * The memory store bounds its completed records both by number and by estimated bytes ({@code maximumBytes},
+ * left at its default of 64 MiB here). Its estimate for a record of this shape is about 870 bytes (200 fixed,
+ * 40 a string plus one a character for the key, fingerprint and header names and values, and the body), above
+ * 64 MiB / 100,000 = 671, so with the default 100,000 keys the byte bound evicts first and it holds about
+ * 77,000 records; the budget, counted on maximumKeys, then has room to spare. Each claim weighs nothing while its lease runs (a running request's
+ * claim is never evicted for size), but here it is completed at once. The worst case printed, maximumKeys ×
+ * the filter's {@code maxStoredBody} (default 1 MiB), is what the key bound alone would allow; the byte bound
+ * holds the estimate to 64 MiB.
  *
  * <p>Held key counts: the store's from its public {@code toString()} ({@code size~N}); the limiter's read
  * reflectively from its cache ({@code estimatedSize()}, for the report only: nothing is cleaned up through it).

@@ -61,16 +61,14 @@ class MemoryIdempotencyStoreTest {
   }
 
   @Test
-  void staysWithinItsMaximumNumberOfKeys() {
+  void staysWithinItsMaximumNumberOfKeysForCompletedRecords() {
     MemoryIdempotencyStore store = MemoryIdempotencyStore.builder().maximumKeys(100).clock(clock).build();
 
-    for (int i = 0; i < 1_000; i++) {
-      assertThat(store.claim("key-" + i, "f", "o", LEASE, TTL)).isInstanceOf(ClaimResult.Claimed.class);
-    }
+    storeResponses(store, "key-", 1_000, 0);
     store.cleanUp();
 
     assertThat(store.toString()).contains("maximumKeys=100");
-    assertThat(present(store, 1_000)).isLessThanOrEqualTo(100);
+    assertThat(present(store, "key-", 1_000)).isLessThanOrEqualTo(100);
   }
 
   @Test
@@ -78,27 +76,28 @@ class MemoryIdempotencyStoreTest {
     // maximumBytes / maximumKeys is beyond what one record's int weight can say: the total is lowered instead.
     MemoryIdempotencyStore store = bounded(2, Long.MAX_VALUE);
 
-    for (int i = 0; i < 10; i++) {
-      store.claim("key-" + i, "f", "o", LEASE, TTL);
-    }
+    storeResponses(store, "key-", 10, 0);
     store.cleanUp();
 
-    assertThat(present(store, 10)).isLessThanOrEqualTo(2);
+    assertThat(present(store, "key-", 10)).isLessThanOrEqualTo(2);
   }
 
   @Test
-  void theDefaultsHoldAHundredThousandClaimsOfTheFiltersShape() {
+  void theDefaultsHoldAHundredThousandSmallCompletedRecordsOfTheFiltersShape() {
     MemoryIdempotencyStore store = MemoryIdempotencyStore.builder().clock(clock).build();
 
     for (int i = 0; i < 100_000; i++) {
-      store.claim(hex64(i), hex64(~i), new UUID(i, ~i).toString(), LEASE, TTL);
+      String owner = new UUID(i, ~i).toString();
+      store.claim(hex64(i), hex64(~i), owner, LEASE, TTL);
+      assertThat(store.complete(hex64(i), owner, response(100), TTL)).isTrue();
     }
     store.cleanUp();
 
     assertThat(store.toString()).contains("maximumKeys=100000", "maximumBytes=" + 64 * MIB);
     assertThat(store.weightedBytes()).isLessThanOrEqualTo(64L * MIB);
     for (int i = 0; i < 100_000; i++) {
-      assertThat(store.find(hex64(i))).as("claim %d", i).isPresent();
+      assertThat(store.find(hex64(i))).as("record %d", i).hasValueSatisfying(
+          record -> assertThat(record.state()).isEqualTo(IdempotencyRecord.State.COMPLETED));
     }
   }
 
@@ -106,11 +105,54 @@ class MemoryIdempotencyStoreTest {
   void staysWithinItsMaximumBytesUnderManyLargeResponses() {
     MemoryIdempotencyStore store = bounded(10_000, 4L * MIB);
 
-    storeResponses(store, 200, 256 * KIB);
+    storeResponses(store, "key-", 200, 256 * KIB);
     store.cleanUp();
 
     assertThat(store.weightedBytes()).isLessThanOrEqualTo(4L * MIB);
-    assertThat(present(store, 200)).isBetween(1L, 15L); // 16 bodies of 256 KiB would fill 4 MiB without overhead
+    assertThat(present(store, "key-", 200)).isBetween(1L, 15L); // 16 bodies of 256 KiB would fill 4 MiB alone
+  }
+
+  @Test
+  void neverEvictsTheClaimOfARunningRequestHoweverManyLargeResponsesAreStored() {
+    MemoryIdempotencyStore store = bounded(1_000, 4L * MIB);
+    storeResponses(store, "old-", 50, 64 * KIB); // a store nearly full of records older than the claims
+    for (int i = 0; i < 50; i++) {
+      store.find("old-" + i); // replayed once: more frequent than a new claim, as in a busy store
+    }
+    for (int i = 0; i < 100; i++) {
+      assertThat(store.claim("running-" + i, "f", "owner-" + i, LEASE, TTL)).isInstanceOf(ClaimResult.Claimed.class);
+    }
+
+    storeResponses(store, "new-", 100, 256 * KIB); // 25 MiB of responses through a 4 MiB bound
+    store.cleanUp();
+
+    assertThat(store.weightedBytes()).isLessThanOrEqualTo(4L * MIB);
+    for (int i = 0; i < 100; i++) {
+      assertThat(store.claim("running-" + i, "f", "duplicate", LEASE, TTL)).as("duplicate of running-%d", i)
+          .isInstanceOf(ClaimResult.InFlight.class);
+      assertThat(store.complete("running-" + i, "owner-" + i, response(KIB), TTL)).as("owner of running-%d", i)
+          .isTrue();
+    }
+  }
+
+  @Test
+  void countsCompletedRecordsAgainstItsBoundsButNeverRunningClaims() {
+    MemoryIdempotencyStore store = bounded(10, MIB);
+    for (int i = 0; i < 1_000; i++) {
+      store.claim("key-" + i, "f", "o", LEASE, TTL);
+    }
+    store.cleanUp();
+
+    assertThat(store.weightedBytes()).isZero();
+    assertThat(present(store, "key-", 1_000)).isEqualTo(1_000);
+
+    for (int i = 0; i < 1_000; i++) {
+      assertThat(store.complete("key-" + i, "o", response(KIB), TTL)).isTrue();
+    }
+    store.cleanUp();
+
+    assertThat(store.weightedBytes()).isPositive().isLessThanOrEqualTo(MIB);
+    assertThat(present(store, "key-", 1_000)).isBetween(1L, 10L);
   }
 
   @Test
@@ -123,8 +165,83 @@ class MemoryIdempotencyStoreTest {
     store.complete("k", "o", response(MIB), TTL);
     store.cleanUp();
 
-    assertThat(claimed).isLessThan(KIB);
+    assertThat(claimed).isZero();
     assertThat(store.weightedBytes()).isGreaterThan(MIB);
+  }
+
+  @Test
+  void weighsAnAbandonedClaimOnceItsLeaseHasPassedSoThatItCountsLikeARecord() {
+    MemoryIdempotencyStore store = bounded(10, MIB);
+    for (int i = 0; i < 10; i++) {
+      store.claim("abandoned-" + i, "f", "o", LEASE, TTL); // neither completed nor released
+    }
+    clock.advance(LEASE.minusNanos(1));
+    store.claim("running", "f", "o", LEASE, TTL);
+    store.cleanUp();
+    assertThat(store.weightedBytes()).as("leases still running").isZero();
+
+    clock.advance(Duration.ofNanos(1));
+    for (int i = 0; i * MemoryIdempotencyStore.LAPSED_PER_CLAIM < 10; i++) {
+      store.claim("next-" + i, "f", "o", LEASE, TTL);
+    }
+    store.cleanUp();
+
+    assertThat(store.weightedBytes()).isEqualTo(10 * (MIB / 10));
+    assertThat(store.find("abandoned-0")).as("found until its time to live, as the contract says")
+        .hasValueSatisfying(record -> assertThat(record.state()).isEqualTo(IdempotencyRecord.State.IN_PROGRESS));
+    storeResponses(store, "key-", 10, 0);
+    store.cleanUp();
+    assertThat(present(store, "abandoned-", 10) + present(store, "key-", 10)).isLessThanOrEqualTo(10);
+    assertThat(store.find("running")).isPresent();
+  }
+
+  @Test
+  void forgetsAbandonedClaimsFromMemoryWhenTheirTimeToLivePassesOnItsClock() {
+    MemoryIdempotencyStore store = MemoryIdempotencyStore.builder().clock(clock).build();
+    for (int i = 0; i < 100; i++) {
+      store.claim("abandoned-" + i, "f", "o", LEASE, TTL);
+    }
+    store.cleanUp();
+    assertThat(store.estimatedSize()).isEqualTo(100);
+
+    clock.advance(TTL);
+    store.cleanUp();
+
+    assertThat(store.estimatedSize()).isZero();
+  }
+
+  @Test
+  void aClaimTakenOverAfterItsLeaseWeighsNothingUntilItsOwnLeasePasses() {
+    MemoryIdempotencyStore store = MemoryIdempotencyStore.builder().clock(clock).build();
+    store.claim("k", "f", "hung", LEASE, TTL);
+    clock.advance(LEASE);
+
+    assertThat(store.claim("k", "f", "successor", LEASE, TTL)).isInstanceOf(ClaimResult.Claimed.class);
+    store.claim("other", "f", "o", LEASE, TTL);
+    store.cleanUp();
+    assertThat(store.weightedBytes()).isZero();
+
+    clock.advance(LEASE);
+    store.claim("another", "f", "o", LEASE, TTL);
+    store.cleanUp();
+    assertThat(store.weightedBytes()).isPositive();
+    assertThat(store.complete("k", "hung", response(0), TTL)).isFalse();
+    assertThat(store.complete("k", "successor", response(0), TTL)).isTrue();
+  }
+
+  @Test
+  void weighsNothingForAReleasedClaim() {
+    MemoryIdempotencyStore store = MemoryIdempotencyStore.builder().clock(clock).build();
+    store.claim("k", "f", "o", LEASE, TTL);
+
+    assertThat(store.release("k", "o")).isTrue();
+    clock.advance(LEASE);
+    store.claim("other", "f", "o", LEASE, TTL);
+    store.cleanUp();
+
+    assertThat(store.find("k")).isEmpty();
+    assertThat(store.estimatedSize()).isEqualTo(1);
+    assertThat(store.weightedBytes()).isZero();
   }
 
   @Test
@@ -134,7 +251,7 @@ class MemoryIdempotencyStoreTest {
       store.claim("key-" + i, "f", "o", LEASE, TTL);
     }
     store.cleanUp();
-    assertThat(present(store, 10)).as("ten claims are light").isEqualTo(10);
+    assertThat(present(store, "key-", 10)).as("ten claims weigh nothing").isEqualTo(10);
 
     for (int i = 0; i < 10; i++) {
       store.complete("key-" + i, "o", response(MIB), TTL);
@@ -142,14 +259,14 @@ class MemoryIdempotencyStoreTest {
     store.cleanUp();
 
     assertThat(store.weightedBytes()).isLessThanOrEqualTo(3L * MIB);
-    assertThat(present(store, 10)).isLessThanOrEqualTo(2);
+    assertThat(present(store, "key-", 10)).isLessThanOrEqualTo(2);
   }
 
   @Test
   void keepsSmallRecordsThatFitUnderTheByteBound() {
     MemoryIdempotencyStore store = bounded(1_000, 2L * MIB);
 
-    storeResponses(store, 1_000, KIB);
+    storeResponses(store, "key-", 1_000, KIB);
     store.cleanUp();
 
     for (int i = 0; i < 1_000; i++) {
@@ -195,14 +312,13 @@ class MemoryIdempotencyStoreTest {
   }
 
   /**
-   * Claims and completes {@code key-0} to {@code key-(keys - 1)}, as the filter does for new requests. Under
-   * pressure a claim may be evicted before it is completed (then {@code complete} answers false), so the
-   * callers assert what the store holds afterwards.
+   * Claims and completes {@code prefix + 0} to {@code prefix + (keys - 1)}, as the filter does for new
+   * requests. A claim is never evicted before it is completed, so every completion succeeds.
    */
-  private static void storeResponses(MemoryIdempotencyStore store, int keys, int bodyBytes) {
+  private static void storeResponses(MemoryIdempotencyStore store, String prefix, int keys, int bodyBytes) {
     for (int i = 0; i < keys; i++) {
-      assertThat(store.claim("key-" + i, "f", "o", LEASE, TTL)).isInstanceOf(ClaimResult.Claimed.class);
-      store.complete("key-" + i, "o", response(bodyBytes), TTL);
+      assertThat(store.claim(prefix + i, "f", "o", LEASE, TTL)).isInstanceOf(ClaimResult.Claimed.class);
+      assertThat(store.complete(prefix + i, "o", response(bodyBytes), TTL)).as("%s%d completed", prefix, i).isTrue();
     }
   }
 
@@ -211,10 +327,10 @@ class MemoryIdempotencyStoreTest {
         new byte[bodyBytes]);
   }
 
-  private static long present(MemoryIdempotencyStore store, int keys) {
+  private static long present(MemoryIdempotencyStore store, String prefix, int keys) {
     long present = 0;
     for (int i = 0; i < keys; i++) {
-      present += store.find("key-" + i).isPresent() ? 1 : 0;
+      present += store.find(prefix + i).isPresent() ? 1 : 0;
     }
     return present;
   }

@@ -205,13 +205,17 @@ public class OttoIdempotencyProperties {
   /** The in-memory store. */
   public static class Memory {
 
-    /** Most records held; the least recently used go first. */
+    /**
+     * Most completed records held (claims whose lease has passed count too); the least recently used go
+     * first. The claims of running requests are not counted and never evicted for size.
+     */
     private long maximumKeys = 100_000;
 
     /**
-     * Most heap the records may take, as estimated from their bodies, headers and a fixed overhead each; the
-     * least recently used go first, and a response larger than this alone is sent, not stored, and its key
-     * released.
+     * Most heap the completed records (and claims whose lease has passed) may take, as estimated from their
+     * bodies, headers and a fixed overhead each; the least recently used go first, and a response larger than
+     * this alone is sent, not stored, and its key released. The claims of running requests weigh nothing and
+     * are never evicted for size.
      */
     private DataSize maximumBytes = DataSize.ofMegabytes(64);
 
