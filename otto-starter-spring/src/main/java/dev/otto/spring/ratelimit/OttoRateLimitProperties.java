@@ -221,7 +221,7 @@ public class OttoRateLimitProperties {
   /** The in-memory limiter, used alone without Redis and as the fallback with it. */
   public static class Local {
 
-    /** Most client keys held in memory; the least recently used go first. */
+    /** Most client keys held in memory; beyond it the least used are evicted and start again with a full bucket. */
     private long maximumKeys = 100_000;
 
     public long getMaximumKeys() {
