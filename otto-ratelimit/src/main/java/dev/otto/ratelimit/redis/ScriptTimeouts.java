@@ -2,19 +2,20 @@ package dev.otto.ratelimit.redis;
 
 import io.lettuce.core.RedisURI;
 import io.lettuce.core.TimeoutOptions;
-import io.lettuce.core.protocol.CommandType;
-import io.lettuce.core.protocol.ProtocolKeyword;
+import io.lettuce.core.protocol.CommandWrapper;
 import io.lettuce.core.protocol.RedisCommand;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 
 /**
- * The per-command timeouts of a client Otto creates: the limiter's command timeout for its script calls,
+ * The per-command timeouts of a client Otto creates: the limiter's command timeout for script calls,
+ * none for a call whose caller waits with a deadline of its own ({@link ScriptCall#timedByCaller}),
  * Lettuce's default for everything else (the connection handshake, for example).
  *
- * <p>Lettuce arms a timeout for every command it writes anyway (60 s by default); giving script calls the
- * command timeout lets asynchronous decisions time out at no extra cost per call, instead of each arming a
- * timer of its own.
+ * <p>Lettuce would arm a timeout for every command it writes (60 s by default). Giving asynchronous script
+ * calls the command timeout lets them time out at no extra cost per call, instead of each arming a timer of
+ * its own; a synchronous decision already waits with a deadline and cancels its call itself, and a timer
+ * armed and cancelled for it as well would only cost the client time.
  */
 final class ScriptTimeouts extends TimeoutOptions.TimeoutSource {
 
@@ -22,8 +23,14 @@ final class ScriptTimeouts extends TimeoutOptions.TimeoutSource {
 
   private final long scriptNanos;
 
+  /**
+   * @param scriptTimeout the limiter's command timeout. The timer fires a timeout up to one
+   *     {@linkplain #tick tick} after it is due, so script calls are given one tick less: they time out at
+   *     most the command timeout after they were sent (and at most a tenth of it earlier).
+   */
   ScriptTimeouts(Duration scriptTimeout) {
-    this.scriptNanos = scriptTimeout.toNanos();
+    long tickNanos = tick(scriptTimeout).toNanos();
+    this.scriptNanos = Math.max(tickNanos, scriptTimeout.toNanos() - tickNanos);
   }
 
   /** The timeout options that apply these timeouts. */
@@ -33,7 +40,7 @@ final class ScriptTimeouts extends TimeoutOptions.TimeoutSource {
 
   /**
    * How often the timer that fires these timeouts ticks: a tenth of the script timeout, at least 1 ms and
-   * at most 100 ms (Lettuce's default), so a script call times out at most a tenth late.
+   * at most 100 ms (Lettuce's default).
    */
   static Duration tick(Duration scriptTimeout) {
     Duration tenth = scriptTimeout.dividedBy(10);
@@ -45,8 +52,12 @@ final class ScriptTimeouts extends TimeoutOptions.TimeoutSource {
 
   @Override
   public long getTimeout(RedisCommand<?, ?, ?> command) {
-    ProtocolKeyword type = command.getType();
-    return type == CommandType.EVALSHA || type == CommandType.EVAL ? scriptNanos : OTHER_NANOS;
+    ScriptCall script = CommandWrapper.unwrap(command, ScriptCall.class);
+    if (script == null) {
+      return OTHER_NANOS;
+    }
+    // Lettuce arms no timeout for a command whose timeout is 0.
+    return script.timedByCaller ? 0 : scriptNanos;
   }
 
   @Override

@@ -1,0 +1,92 @@
+package dev.otto.ratelimit.redis;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.lettuce.core.codec.StringCodec;
+import io.lettuce.core.output.StatusOutput;
+import io.lettuce.core.protocol.Command;
+import io.lettuce.core.protocol.CommandType;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+
+/** How a script call reads its reply and which calls a client Otto created times out itself. */
+class ScriptReplyTest {
+
+  private static final String[] KEYS = {"otto:rl:{api:k}:10:60000000"};
+  private static final String[] ARGS = {"1", "6000000", "60000000"};
+
+  @Test
+  void readsTheScriptsFiveIntegers() {
+    ScriptReply reply = new ScriptReply();
+    reply.multi(5);
+    for (long value : new long[] {1, 2, 9, 6_000_000, 0}) {
+      reply.set(value);
+    }
+    assertThat(reply.get()).containsExactly(1, 2, 9, 6_000_000, 0);
+  }
+
+  @Test
+  void yieldsNothingForAReplyOfAnyOtherShape() {
+    ScriptReply tooShort = new ScriptReply();
+    tooShort.multi(2);
+    tooShort.set(1);
+    tooShort.set(1);
+    assertThat(tooShort.get()).isNull();
+
+    ScriptReply tooLong = new ScriptReply();
+    tooLong.multi(5);
+    for (int i = 0; i < 6; i++) {
+      tooLong.set(i);
+    }
+    assertThat(tooLong.get()).isNull();
+
+    ScriptReply text = new ScriptReply();
+    text.multi(5);
+    text.set(ByteBuffer.wrap("OK".getBytes(StandardCharsets.UTF_8)));
+    for (int i = 0; i < 4; i++) {
+      text.set(i);
+    }
+    assertThat(text.get()).isNull();
+
+    ScriptReply nested = new ScriptReply();
+    nested.multi(5);
+    nested.multi(5);
+    assertThat(nested.get()).isNull();
+
+    ScriptReply nothing = new ScriptReply();
+    nothing.set((ByteBuffer) null);
+    assertThat(nothing.get()).isNull();
+  }
+
+  @Test
+  void sendsEvalshaWithKeysAndArgumentsOrEvalWithTheSourceToReload() {
+    GcraScript script = GcraScript.load();
+    ScriptCall call = ScriptCall.of(script, KEYS, ARGS, false, true);
+    assertThat(call.getType()).isEqualTo(CommandType.EVALSHA);
+    assertThat(call.getArgs().toCommandString())
+        .isEqualTo(script.sha + " 1 key<" + KEYS[0] + "> value<1> value<6000000> value<60000000>");
+
+    ScriptCall reload = ScriptCall.of(script, KEYS, ARGS, true, false);
+    assertThat(reload.getType()).isEqualTo(CommandType.EVAL);
+    assertThat(reload.getArgs().toCommandString()).startsWith(script.source);
+  }
+
+  @Test
+  void armsNoClientTimeoutForACallItsCallerTimesButTheCommandTimeoutForOthers() {
+    ScriptTimeouts timeouts = new ScriptTimeouts(Duration.ofMillis(50));
+    GcraScript script = GcraScript.load();
+
+    assertThat(timeouts.getTimeout(ScriptCall.of(script, KEYS, ARGS, false, true))).isZero();
+    // One tick (a tenth) less than the command timeout: the timer fires up to a tick after a timeout is due.
+    assertThat(timeouts.getTimeout(ScriptCall.of(script, KEYS, ARGS, false, false)))
+        .isEqualTo(TimeUnit.MILLISECONDS.toNanos(45));
+    assertThat(new ScriptTimeouts(Duration.ofMillis(1)).getTimeout(ScriptCall.of(script, KEYS, ARGS, false, false)))
+        .isEqualTo(TimeUnit.MILLISECONDS.toNanos(1));
+    assertThat(timeouts.getTimeout(new Command<>(CommandType.PING, new StatusOutput<>(StringCodec.UTF8))))
+        .isEqualTo(TimeUnit.SECONDS.toNanos(60));
+    assertThat(timeouts.getTimeUnit()).isEqualTo(TimeUnit.NANOSECONDS);
+  }
+}
