@@ -59,6 +59,16 @@ class OttoRateLimitAutoConfigurationTest {
   }
 
   @Test
+  void theLocalLimiterTakesItsSizeAndClockResolutionFromProperties() {
+    web.run(context -> assertThat(context.getBean(RateLimiter.class))
+        .hasToString("LocalRateLimiter[maximumKeys=100000, clockResolution=PT0.001S]"));
+    web.withPropertyValues(
+            "otto.ratelimit.local.maximum-keys=500", "otto.ratelimit.local.clock-resolution=0")
+        .run(context -> assertThat(context.getBean(RateLimiter.class))
+            .hasToString("LocalRateLimiter[maximumKeys=500, clockResolution=PT0S]"));
+  }
+
+  @Test
   void withoutPoliciesTheFilterIsNotRegistered() {
     web.run(
         context -> assertThat(context).doesNotHaveBean(OttoRateLimitAutoConfiguration.FILTER_REGISTRATION));

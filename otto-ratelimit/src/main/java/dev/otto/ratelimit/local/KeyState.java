@@ -23,6 +23,13 @@ final class KeyState {
   /** The TAT of a limit nothing was stored for yet: earlier than any time. */
   static final long NOTHING_STORED = Long.MIN_VALUE;
 
+  /**
+   * How many charges a key must still have room for before requests charge it with an atomic add instead
+   * of a compare-and-set: that many requests would have to charge it between one request's read and its
+   * add for the add to overshoot the limit (it is then given back).
+   */
+  static final int COMMUTING_CHARGES = 64;
+
   private static final VarHandle TAT;
   private static final VarHandle TATS;
 
@@ -101,20 +108,45 @@ final class KeyState {
         nanos(verdict.retryAfterMicros()), limits.get(verdict.decidingLimit()), RateLimitBackend.LOCAL);
   }
 
-  /** {@link Gcra#evaluate} for one limit, line by line, on the TAT field (a property test holds them equal). */
+  /**
+   * {@link Gcra#evaluate} for one limit, line by line, on the TAT field (a property test holds them equal).
+   *
+   * <p>A key far from its limit ({@value #COMMUTING_CHARGES} more charges would still be allowed) whose TAT
+   * is ahead of now is charged with one atomic add: its new TAT does not depend on now, and requests that
+   * charge it at the same moment commute, so none of them has to retry. With two threads on one key, a
+   * compare-and-set there measured about twice as slow as the add. Nearer the limit, or when the key has
+   * caught up with now, the TAT is replaced by compare-and-set, so the last permits go exactly once each.
+   */
   private @Nullable RateLimitDecision tryAcquireSingle(Limit only, long now, int permits) {
     long stored = (long) TAT.getAcquire(this);
+    long charge = permits * interval;
     long tatNow = Math.max(stored, now);
-    long newTat = tatNow + permits * interval;
+    long newTat = tatNow + charge;
     long ahead = newTat - now;
     if (ahead > tolerance) {
       long remaining = Math.max(0, Math.floorDiv(tolerance - (tatNow - now), interval));
       return new RateLimitDecision(false, remaining, nanos(tatNow - now), nanos(ahead - tolerance), only,
           RateLimitBackend.LOCAL);
     }
+    if (stored >= now && tolerance - ahead >= (COMMUTING_CHARGES - 1) * charge) {
+      long before = (long) TAT.getAndAdd(this, charge);
+      long after = before + charge;
+      if (before >= now && after - now <= tolerance) {
+        return allowed(only, after - now);
+      }
+      // More requests than COMMUTING_CHARGES charged the key between the read and the add (or its TAT fell
+      // behind now meanwhile): give the charge back and decide again, by compare-and-set if it is now near
+      // its limit.
+      TAT.getAndAdd(this, -charge);
+      return null;
+    }
     if (!TAT.compareAndSet(this, stored, newTat)) {
       return null;
     }
+    return allowed(only, ahead);
+  }
+
+  private RateLimitDecision allowed(Limit only, long ahead) {
     return new RateLimitDecision(true, (tolerance - ahead) / interval, nanos(ahead), 0, only,
         RateLimitBackend.LOCAL);
   }

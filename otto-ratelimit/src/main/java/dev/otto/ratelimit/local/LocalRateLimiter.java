@@ -36,8 +36,12 @@ import org.jspecify.annotations.Nullable;
  * until evicted by size, so the memory held is bounded by the maximum, not by the idle time.
  * {@link Builder#expireAfterIdle(Duration)} also forgets keys unused for a given time.
  *
- * <p>Time: with the system clock (the default) decisions read the JVM's monotonic clock, which is cheaper
- * than the wall clock and immune to its steps; any other {@link InstantSource} is read once per decision.
+ * <p>Time: with the system clock (the default) decisions read the JVM's monotonic clock, immune to the wall
+ * clock's steps, as a background thread reads it once per {@linkplain Builder#clockResolution(Duration)
+ * clock resolution} (1 ms by default) while decisions are being made: reading the system clock on every
+ * decision would cost about a third of the decision. Decisions then see time up to about a millisecond
+ * late, which never lets a key through faster than a clock a millisecond coarser would. Any other
+ * {@link InstantSource} is read once per decision.
  *
  * <p>Threading: thread-safe and lock-free. Each key's TATs are replaced by compare-and-set, so concurrent
  * requests on one key are charged exactly once each, and a policy's limits are charged together or not at
@@ -58,7 +62,7 @@ public final class LocalRateLimiter implements RateLimiter {
   private static final int LOOKUPS_PER_RECORDED_USE = 16;
 
   /** The monotonic system clock, in nanoseconds; used when {@link #clock} is null. */
-  private final Ticker ticker = Ticker.systemTicker();
+  private final Ticker ticker;
   /** An injected clock other than the system clock, or null. */
   private final @Nullable InstantSource clock;
   /**
@@ -70,20 +74,28 @@ public final class LocalRateLimiter implements RateLimiter {
   private final Policy<Object, Object> statesPolicy;
   /** Whether every lookup must count as a use: idle expiry needs each one, frequency alone does not. */
   private final boolean recordsEveryLookup;
+  private final long maximumKeys;
+  private final Duration clockResolution;
+  private final @Nullable Duration expireAfterIdle;
 
   private LocalRateLimiter(Builder builder) {
     this.clock = isSystemClock(builder.clock) ? null : builder.clock;
+    this.ticker = clock != null || builder.clockResolution.isZero()
+        ? Ticker.systemTicker() : new TickingClock(this, builder.clockResolution);
     // Caffeine's default executor is kept for its maintenance: running it on the deciding threads measured
     // faster with one thread but about twice as slow with two, and servlet containers decide on many.
     Caffeine<Object, Object> cache = Caffeine.newBuilder()
         .maximumWeight(builder.maximumKeys)
         .weigher((Object key, Object held) -> held instanceof KeyState[] several ? several.length : 1);
     if (builder.expireAfterIdle != null) {
-      cache.expireAfterAccess(builder.expireAfterIdle).ticker(cacheTicker(clock));
+      cache.expireAfterAccess(builder.expireAfterIdle).ticker(cacheTicker(clock, ticker));
     }
     this.states = cache.build();
     this.statesPolicy = states.policy();
     this.recordsEveryLookup = builder.expireAfterIdle != null;
+    this.maximumKeys = builder.maximumKeys;
+    this.clockResolution = builder.clockResolution;
+    this.expireAfterIdle = builder.expireAfterIdle;
   }
 
   /**
@@ -131,6 +143,13 @@ public final class LocalRateLimiter implements RateLimiter {
       return states.getIfPresent(id);
     }
     return statesPolicy.getIfPresentQuietly(id);
+  }
+
+  /** The settings this limiter was built with, for diagnostics; the injected clock is not shown. */
+  @Override
+  public String toString() {
+    return "LocalRateLimiter[maximumKeys=" + maximumKeys + ", clockResolution=" + clockResolution
+        + (expireAfterIdle != null ? ", expireAfterIdle=" + expireAfterIdle : "") + "]";
   }
 
   /** For tests: the number of policy and key pairs held after pending eviction and expiry work is done. */
@@ -194,9 +213,9 @@ public final class LocalRateLimiter implements RateLimiter {
   }
 
   /** The idle-expiry clock: the same time line as decisions, in nanoseconds. */
-  private static Ticker cacheTicker(@Nullable InstantSource clock) {
+  private static Ticker cacheTicker(@Nullable InstantSource clock, Ticker systemTicker) {
     if (clock == null) {
-      return Ticker.systemTicker();
+      return systemTicker;
     }
     return () -> Gcra.micros(clock.instant()) * 1_000L;
   }
@@ -212,6 +231,7 @@ public final class LocalRateLimiter implements RateLimiter {
 
     private long maximumKeys = 100_000;
     private InstantSource clock = InstantSource.system();
+    private Duration clockResolution = Duration.ofMillis(1);
     private @Nullable Duration expireAfterIdle;
 
     private Builder() {
@@ -242,6 +262,31 @@ public final class LocalRateLimiter implements RateLimiter {
      */
     public Builder clock(InstantSource clock) {
       this.clock = Objects.requireNonNull(clock, "clock");
+      return this;
+    }
+
+    /**
+     * Sets how finely decisions on the system clock see time: a background thread (a daemon that waits
+     * whenever no decision is made, and ends with the limiter) reads the system clock this often while
+     * decisions are made, and decisions read what it read. Default 1 ms, for which a decision measured a
+     * little over half of what it costs reading the system clock itself. {@link Duration#ZERO} reads the system
+     * clock on every decision, with no thread. Ignored with a {@linkplain #clock(InstantSource) clock} other
+     * than the system clock.
+     *
+     * <p>A decision sees time up to about one resolution late (longer only while the machine does not run
+     * the thread), never early: a key gets at most what a limiter whose windows are one resolution longer
+     * would give it, and usually exactly what an exact one would.
+     *
+     * @param clockResolution from zero to one second
+     * @return this builder
+     * @throws IllegalArgumentException when negative or longer than a second
+     */
+    public Builder clockResolution(Duration clockResolution) {
+      Objects.requireNonNull(clockResolution, "clockResolution");
+      if (clockResolution.isNegative() || clockResolution.compareTo(Duration.ofSeconds(1)) > 0) {
+        throw new IllegalArgumentException("clockResolution must be between 0 and 1 s: " + clockResolution);
+      }
+      this.clockResolution = clockResolution;
       return this;
     }
 

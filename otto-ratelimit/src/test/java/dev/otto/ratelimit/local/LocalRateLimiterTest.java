@@ -7,6 +7,14 @@ import dev.otto.ratelimit.FakeClock;
 import dev.otto.ratelimit.RateLimitDecision;
 import dev.otto.ratelimit.RateLimitPolicy;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.LongStream;
 import org.junit.jupiter.api.Test;
 
 class LocalRateLimiterTest {
@@ -144,10 +152,63 @@ class LocalRateLimiterTest {
   }
 
   @Test
+  void decidesOnTheSystemClockReadOnEveryDecisionWithAResolutionOfZero() {
+    LocalRateLimiter limiter = LocalRateLimiter.builder().clockResolution(Duration.ZERO).build();
+    RateLimitPolicy policy = RateLimitPolicy.of("p", 2, Duration.ofHours(1));
+    assertThat(limiter.tryAcquire("k", policy).remaining()).isEqualTo(1);
+    assertThat(limiter.tryAcquire("k", policy).remaining()).isZero();
+    assertThat(limiter.tryAcquire("k", policy).allowed()).isFalse();
+  }
+
+  @Test
+  void allowsExactlyALargeBurstToManyThreadsChargingOneKeyAtOnce() throws Exception {
+    // Far from the limit requests charge the key with an atomic add, near it by compare-and-set.
+    int burst = 20_000;
+    RateLimitPolicy policy = RateLimitPolicy.of("big", burst, Duration.ofHours(1));
+    LocalRateLimiter limiter = LocalRateLimiter.builder().clock(clock).build();
+    int threads = 8;
+    int attemptsPerThread = 3_000;
+    ExecutorService pool = Executors.newFixedThreadPool(threads);
+    try {
+      CountDownLatch start = new CountDownLatch(1);
+      List<Future<List<Long>>> workers = new ArrayList<>();
+      for (int t = 0; t < threads; t++) {
+        workers.add(pool.submit(() -> {
+          start.await();
+          List<Long> remainingOfAllowed = new ArrayList<>();
+          for (int i = 0; i < attemptsPerThread; i++) {
+            RateLimitDecision decision = limiter.tryAcquire("hot", policy);
+            if (decision.allowed()) {
+              remainingOfAllowed.add(decision.remaining());
+            }
+          }
+          return remainingOfAllowed;
+        }));
+      }
+      start.countDown();
+      List<Long> remaining = new ArrayList<>();
+      for (Future<List<Long>> worker : workers) {
+        remaining.addAll(worker.get(30, TimeUnit.SECONDS));
+      }
+      remaining.sort(null);
+      assertThat(remaining).as("each allowed request saw its own remaining count")
+          .isEqualTo(LongStream.range(0, burst).boxed().toList());
+      assertThat(limiter.tryAcquire("hot", policy).remaining()).isZero();
+    } finally {
+      pool.shutdownNow();
+    }
+  }
+
+  @Test
   void validatesItsSettings() {
     assertThatThrownBy(() -> LocalRateLimiter.builder().maximumKeys(0))
         .isInstanceOf(IllegalArgumentException.class).hasMessage("maximumKeys must be at least 1: 0");
     assertThatThrownBy(() -> LocalRateLimiter.builder().expireAfterIdle(Duration.ZERO))
         .isInstanceOf(IllegalArgumentException.class).hasMessage("expireAfterIdle must be positive: PT0S");
+    assertThatThrownBy(() -> LocalRateLimiter.builder().clockResolution(Duration.ofMillis(-1)))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessage("clockResolution must be between 0 and 1 s: PT-0.001S");
+    assertThatThrownBy(() -> LocalRateLimiter.builder().clockResolution(Duration.ofSeconds(2)))
+        .isInstanceOf(IllegalArgumentException.class).hasMessage("clockResolution must be between 0 and 1 s: PT2S");
   }
 }

@@ -64,8 +64,10 @@ public final class OttoRateLimitAutoConfiguration {
       OttoRateLimitProperties properties,
       OttoRedisProperties redis,
       ObjectProvider<RateLimitListener> listeners) {
-    LocalRateLimiter local =
-        LocalRateLimiter.builder().maximumKeys(properties.getLocal().getMaximumKeys()).build();
+    LocalRateLimiter local = LocalRateLimiter.builder()
+        .maximumKeys(properties.getLocal().getMaximumKeys())
+        .clockResolution(properties.getLocal().getClockResolution())
+        .build();
     if (!StringUtils.hasText(redis.getUrl())) {
       return local;
     }

@@ -224,12 +224,25 @@ public class OttoRateLimitProperties {
     /** Most client keys held in memory; beyond it the least used are evicted and start again with a full bucket. */
     private long maximumKeys = 100_000;
 
+    /**
+     * How finely decisions see time: a background thread reads the system clock this often while decisions are made (0 reads it on every decision).
+     */
+    private Duration clockResolution = Duration.ofMillis(1);
+
     public long getMaximumKeys() {
       return maximumKeys;
     }
 
     public void setMaximumKeys(long maximumKeys) {
       this.maximumKeys = maximumKeys;
+    }
+
+    public Duration getClockResolution() {
+      return clockResolution;
+    }
+
+    public void setClockResolution(Duration clockResolution) {
+      this.clockResolution = clockResolution;
     }
   }
 

@@ -1,0 +1,81 @@
+package dev.otto.ratelimit.local;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.otto.ratelimit.Waiting;
+import java.time.Duration;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The local limiter's default clock, on real time: the bounds are generous because they only need to tell
+ * a clock that ticks from one that does not, on a shared and noisy machine.
+ */
+class TickingClockTest {
+
+  private final Object owner = new Object();
+
+  @Test
+  void startsTickingWithTheFirstReadAndFollowsTheSystemClock() {
+    TickingClock clock = new TickingClock(owner, Duration.ofMillis(1));
+    assertThat(clock.isTicking()).as("no thread before the first read").isFalse();
+
+    long first = clock.read();
+    assertThat(first).isLessThanOrEqualTo(System.nanoTime());
+    assertThat(clock.isTicking()).isTrue();
+    Waiting.awaitTrue(Duration.ofSeconds(5), "the clock advances", () -> clock.read() - first >= 10_000_000L);
+  }
+
+  @Test
+  void neverReadsAheadOfTheSystemClockNorFarBehindIt() {
+    TickingClock clock = new TickingClock(owner, Duration.ofMillis(1));
+    clock.read();
+    long worstLag = 0;
+    long end = System.nanoTime() + Duration.ofMillis(200).toNanos();
+    int laggingLittle = 0;
+    int reads = 0;
+    while (System.nanoTime() - end < 0) {
+      long read = clock.read();
+      long now = System.nanoTime();
+      assertThat(read).isLessThanOrEqualTo(now);
+      worstLag = Math.max(worstLag, now - read);
+      if (now - read <= Duration.ofMillis(20).toNanos()) {
+        laggingLittle++;
+      }
+      reads++;
+    }
+    assertThat(laggingLittle).as("reads within 20 ms of the system clock (worst lag %d ns)", worstLag)
+        .isGreaterThan(reads / 2);
+  }
+
+  @Test
+  void waitsWhenNobodyReadsAndWakesExactOnTheNextRead() {
+    TickingClock clock = new TickingClock(owner, Duration.ofMillis(1));
+    clock.read();
+    Waiting.awaitTrue(Duration.ofSeconds(5), "the thread waits once reads stop", () -> !clock.isTicking());
+
+    long before = System.nanoTime();
+    long read = clock.read();
+    assertThat(read).as("the waking read takes the system clock itself").isBetween(before, System.nanoTime());
+    assertThat(clock.isTicking()).isTrue();
+  }
+
+  @Test
+  void endsItsThreadOnceTheOwnerIsUnreachable() {
+    TickingClock clock = new TickingClock(new Object(), Duration.ofMillis(1));
+    clock.read();
+    Waiting.awaitTrue(Duration.ofSeconds(20), "the thread ends", () -> {
+      System.gc();
+      return clock.hasEnded();
+    });
+    long before = System.nanoTime();
+    assertThat(clock.read()).as("exact once the thread is gone").isGreaterThanOrEqualTo(before);
+    assertThat(clock.isTicking()).isFalse();
+  }
+
+  @Test
+  void rejectsAResolutionThatIsNotPositive() {
+    assertThatThrownBy(() -> new TickingClock(owner, Duration.ZERO))
+        .isInstanceOf(IllegalArgumentException.class).hasMessage("resolution must be positive: PT0S");
+  }
+}
