@@ -90,10 +90,13 @@ public final class FallbackRateLimiter implements RateLimiter, AutoCloseable {
   /** The current outage, or null while decisions go to Redis. */
   private final AtomicReference<@Nullable Outage> outage = new AtomicReference<>();
   private volatile boolean closed;
+  /** Whether this limiter created its local limiter (and so closes it). */
+  private final boolean ownsLocal;
 
   private FallbackRateLimiter(Builder builder, RedisRateLimiter primary) {
     this.primary = primary;
     this.clock = builder.clock;
+    this.ownsLocal = builder.local == null;
     this.local = builder.local != null ? builder.local : LocalRateLimiter.builder().clock(clock).build();
     this.failureMode = builder.failureMode;
     this.failureThreshold = builder.failureThreshold;
@@ -195,12 +198,16 @@ public final class FallbackRateLimiter implements RateLimiter, AutoCloseable {
   }
 
   /**
-   * Stops probing and shuts down the scheduler if this limiter created it. Neither the Redis limiter nor a
-   * scheduler passed in is closed. Decisions remain possible. Idempotent.
+   * Stops probing and shuts down the scheduler and the local limiter if this limiter created them. Neither
+   * the Redis limiter nor a scheduler or local limiter passed in is closed. Decisions remain possible.
+   * Idempotent.
    */
   @Override
   public void close() {
     closed = true;
+    if (ownsLocal) {
+      local.close();
+    }
     Outage current = outage.get();
     if (current != null) {
       current.stopProbing();

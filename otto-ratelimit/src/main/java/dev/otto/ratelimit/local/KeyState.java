@@ -26,7 +26,7 @@ final class KeyState {
   /**
    * How many charges a key must still have room for before requests charge it with an atomic add instead
    * of a compare-and-set: that many requests would have to charge it between one request's read and its
-   * add for the add to overshoot the limit (it is then given back).
+   * add for the add to overshoot the limit.
    */
   static final int COMMUTING_CHARGES = 64;
 
@@ -116,6 +116,12 @@ final class KeyState {
    * charge it at the same moment commute, so none of them has to retry. With two threads on one key, a
    * compare-and-set there measured about twice as slow as the add. Nearer the limit, or when the key has
    * caught up with now, the TAT is replaced by compare-and-set, so the last permits go exactly once each.
+   *
+   * <p>Only a request held up between its read and its add (descheduled while that many others charged the
+   * key, or while the key caught up with now) can find its add too much. The add is then kept, not given
+   * back: giving it back could undo another request's charge made meanwhile by compare-and-set. The key
+   * has one charge less for a moment (it refills within the charge's time), and the request is decided
+   * again. So a race can waste a permit, never grant one more.
    */
   private @Nullable RateLimitDecision tryAcquireSingle(Limit only, long now, int permits) {
     long stored = (long) TAT.getAcquire(this);
@@ -134,10 +140,8 @@ final class KeyState {
       if (before >= now && after - now <= tolerance) {
         return allowed(only, after - now);
       }
-      // More requests than COMMUTING_CHARGES charged the key between the read and the add (or its TAT fell
-      // behind now meanwhile): give the charge back and decide again, by compare-and-set if it is now near
-      // its limit.
-      TAT.getAndAdd(this, -charge);
+      // Held up between the read and the add while the key neared its limit or caught up with now: keep the
+      // add (see above) and decide again, by compare-and-set if the key is near its limit now.
       return null;
     }
     if (!TAT.compareAndSet(this, stored, newTat)) {

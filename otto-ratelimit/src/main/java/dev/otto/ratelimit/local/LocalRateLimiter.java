@@ -45,10 +45,12 @@ import org.jspecify.annotations.Nullable;
  *
  * <p>Threading: thread-safe and lock-free. Each key's TATs are replaced by compare-and-set, so concurrent
  * requests on one key are charged exactly once each, and a policy's limits are charged together or not at
- * all. A decision allocates only the decision it returns. Failure: never throws except for invalid
- * arguments.
+ * all; a single limit far from its limit is charged with one atomic add instead, which concurrent requests
+ * never have to retry (a request held up mid-decision can then waste a permit, never grant an extra one).
+ * A decision allocates only the decision it returns. Failure: never throws except for invalid arguments.
+ * {@link #close()} ends the clock thread early; it is optional.
  */
-public final class LocalRateLimiter implements RateLimiter {
+public final class LocalRateLimiter implements RateLimiter, AutoCloseable {
 
   /**
    * Keys up to this length are cached as they are; {@link RateLimitPolicy#storageKey(String)} keeps them as
@@ -143,6 +145,23 @@ public final class LocalRateLimiter implements RateLimiter {
       return states.getIfPresent(id);
     }
     return statesPolicy.getIfPresentQuietly(id);
+  }
+
+  /**
+   * Ends the clock thread, if the limiter has one: decisions stay possible and read the system clock each.
+   * Not required (the thread waits while no decisions are made and ends once the limiter is unreachable),
+   * but prompt, for containers that report threads left running when an application stops. Idempotent.
+   */
+  @Override
+  public void close() {
+    if (ticker instanceof TickingClock ticking) {
+      ticking.close();
+    }
+  }
+
+  /** The clock decisions on the system clock read (for tests). */
+  Ticker ticker() {
+    return ticker;
   }
 
   /** The settings this limiter was built with, for diagnostics; the injected clock is not shown. */

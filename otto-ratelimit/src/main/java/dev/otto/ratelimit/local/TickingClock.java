@@ -7,6 +7,8 @@ import java.lang.ref.WeakReference;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The local limiter's default clock: the JVM's monotonic clock ({@link System#nanoTime()}) as read by a
@@ -15,24 +17,30 @@ import java.util.concurrent.locks.LockSupport;
  * of a whole decision.
  *
  * <p>A read lags real time by about one resolution at most (longer only while the machine does not run the
- * thread) and never runs ahead of it. The thread runs only while decisions read the clock: once a whole
- * resolution passes without a read it waits, and the next read takes the system clock itself and wakes it,
- * so an idle limiter costs nothing. The thread holds its owner weakly and ends once the owner is
- * unreachable.
+ * thread), never runs ahead of it and never goes back. The thread runs only while the clock is read: once a
+ * whole resolution passes without a read it waits, and the next read takes the system clock itself and
+ * wakes it, so an idle limiter costs nothing. The thread ends when the clock is {@linkplain #close()
+ * closed} or its owner is unreachable (it holds the owner weakly, and checks every second while it waits);
+ * from then on, and if the thread cannot be started, every read takes the system clock itself.
  *
- * <p>Thread-safe. A read is a volatile read, plus at most one write per resolution (to tell the thread
- * that the clock is in use).
+ * <p>Thread-safe. A read is a volatile read, plus a write in the first reads after each tick (telling the
+ * thread that the clock is in use).
  */
-final class TickingClock implements Ticker {
+final class TickingClock implements Ticker, AutoCloseable {
+
+  private static final Logger LOG = LoggerFactory.getLogger(TickingClock.class);
 
   /** How often a waiting thread checks whether its owner is still reachable. */
   private static final long IDLE_CHECK_NANOS = TimeUnit.SECONDS.toNanos(1);
 
+  private static final VarHandle NANOS;
   private static final VarHandle TICKING;
 
   static {
     try {
-      TICKING = MethodHandles.lookup().findVarHandle(TickingClock.class, "ticking", boolean.class);
+      MethodHandles.Lookup lookup = MethodHandles.lookup();
+      NANOS = lookup.findVarHandle(TickingClock.class, "nanos", long.class);
+      TICKING = lookup.findVarHandle(TickingClock.class, "ticking", boolean.class);
     } catch (ReflectiveOperationException e) {
       throw new ExceptionInInitializerError(e);
     }
@@ -42,12 +50,14 @@ final class TickingClock implements Ticker {
   private final WeakReference<Object> owner;
   private final Thread thread;
 
-  /** The system clock as the thread last read it. */
+  /** The latest system-clock time read, by the thread or by a waking read; only ever moves forward. */
   private volatile long nanos;
   /** Whether the thread is advancing {@link #nanos}; set by the read that wakes it, cleared by the thread. */
   private volatile boolean ticking;
   /** Whether the clock was read since the thread's last tick. */
   private volatile boolean used;
+  /** Closed, or the thread could not be started or has ended: every read takes the system clock. */
+  private volatile boolean exact;
 
   /**
    * A clock for {@code owner}; its thread starts with the first read.
@@ -61,8 +71,10 @@ final class TickingClock implements Ticker {
     }
     this.owner = new WeakReference<>(owner);
     this.nanos = System.nanoTime();
-    this.thread = new Thread(this::tick, "otto-ratelimit-clock");
+    // No inherited thread locals and no context class loader: the thread pins nothing of its creator's.
+    this.thread = new Thread(null, this::tick, "otto-ratelimit-clock", 0, false);
     thread.setDaemon(true);
+    thread.setContextClassLoader(null);
   }
 
   /** Nanoseconds on the JVM's monotonic time line, up to about one resolution late. */
@@ -77,6 +89,13 @@ final class TickingClock implements Ticker {
     return wake();
   }
 
+  /** Ends the thread; reads then take the system clock. Idempotent. */
+  @Override
+  public void close() {
+    exact = true;
+    LockSupport.unpark(thread);
+  }
+
   /** Whether the thread is advancing the clock (for tests). */
   boolean isTicking() {
     return ticking;
@@ -87,37 +106,59 @@ final class TickingClock implements Ticker {
     return thread.getState() == Thread.State.TERMINATED;
   }
 
-  /** The first read while the thread waits (or before it started): exact, and wakes the thread. */
+  /** A read while the thread waits (or before it started, or after it ended): exact, and wakes the thread. */
   private long wake() {
     long now = System.nanoTime();
+    if (exact) {
+      return now;
+    }
     used = true;
-    nanos = now; // published with the flag below, so readers that see it ticking see a current time
+    advanceTo(now); // before the flag, so that reads which see the clock ticking see a current time
     if (TICKING.compareAndSet(this, false, true)) {
       // Only the read that sets the flag gets here, and only the thread clears it: one start, then unparks.
-      switch (thread.getState()) {
-        case NEW -> thread.start();
-        // Only once the owner is unreachable, when nobody reads: stay exact rather than stale.
-        case TERMINATED -> ticking = false;
-        default -> LockSupport.unpark(thread);
+      try {
+        if (thread.getState() == Thread.State.NEW) {
+          thread.start();
+        } else {
+          LockSupport.unpark(thread);
+        }
+      } catch (OutOfMemoryError | RuntimeException e) {
+        // No thread (the JVM may be out of native threads): decide on exact reads, not a frozen clock.
+        exact = true;
+        ticking = false;
+        LOG.warn("Cannot start the local rate limiter's clock thread; decisions read the system clock each", e);
+      }
+      if (!thread.isAlive()) {
+        // It ended meanwhile (closed, or its owner was collected): nobody would advance the clock.
+        exact = true;
+        ticking = false;
       }
     }
     return now;
   }
 
+  private void advanceTo(long now) {
+    long seen;
+    do {
+      seen = nanos;
+    } while (now - seen > 0 && !NANOS.compareAndSet(this, seen, now));
+  }
+
   private void tick() {
-    while (owner.get() != null) {
-      nanos = System.nanoTime();
+    while (!exact && owner.get() != null) {
+      advanceTo(System.nanoTime());
       if (used) {
         used = false;
         LockSupport.parkNanos(this, resolutionNanos);
       } else {
         // A whole resolution without a read: wait until a read sets the flag again and wakes this thread.
         ticking = false;
-        while (!ticking && owner.get() != null) {
+        while (!ticking && !exact && owner.get() != null) {
           LockSupport.parkNanos(this, IDLE_CHECK_NANOS);
         }
       }
     }
+    exact = true;
     ticking = false;
   }
 }

@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import dev.otto.ratelimit.FakeClock;
 import dev.otto.ratelimit.RateLimitDecision;
 import dev.otto.ratelimit.RateLimitPolicy;
+import dev.otto.ratelimit.Waiting;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -153,11 +154,31 @@ class LocalRateLimiterTest {
 
   @Test
   void decidesOnTheSystemClockReadOnEveryDecisionWithAResolutionOfZero() {
+    assertThat(LocalRateLimiter.builder().build().ticker()).isInstanceOf(TickingClock.class);
+    assertThat(LocalRateLimiter.builder().clock(clock).build().ticker()).isNotInstanceOf(TickingClock.class);
+
     LocalRateLimiter limiter = LocalRateLimiter.builder().clockResolution(Duration.ZERO).build();
+    assertThat(limiter.ticker()).isNotInstanceOf(TickingClock.class);
     RateLimitPolicy policy = RateLimitPolicy.of("p", 2, Duration.ofHours(1));
     assertThat(limiter.tryAcquire("k", policy).remaining()).isEqualTo(1);
     assertThat(limiter.tryAcquire("k", policy).remaining()).isZero();
     assertThat(limiter.tryAcquire("k", policy).allowed()).isFalse();
+  }
+
+  @Test
+  void keepsDecidingAfterCloseOnTheSystemClockWithItsThreadEnded() {
+    LocalRateLimiter limiter = LocalRateLimiter.builder().build();
+    RateLimitPolicy policy = RateLimitPolicy.of("p", 2, Duration.ofHours(1));
+    assertThat(limiter.tryAcquire("k", policy).remaining()).isEqualTo(1);
+    limiter.close();
+    limiter.close();
+
+    TickingClock clock = (TickingClock) limiter.ticker();
+    Waiting.awaitTrue(Duration.ofSeconds(10), "the clock thread ends", clock::hasEnded);
+    assertThat(limiter.tryAcquire("k", policy).remaining()).isZero();
+    assertThat(limiter.tryAcquire("k", policy).allowed()).isFalse();
+    long before = System.nanoTime();
+    assertThat(clock.read()).as("exact after close").isGreaterThanOrEqualTo(before);
   }
 
   @Test

@@ -74,6 +74,18 @@ class TickingClockTest {
   }
 
   @Test
+  void endsItsThreadWhenClosedAndReadsExactlyFromThenOn() {
+    TickingClock clock = new TickingClock(owner, Duration.ofMillis(1));
+    clock.read();
+    clock.close();
+    Waiting.awaitTrue(Duration.ofSeconds(10), "the thread ends", clock::hasEnded);
+    assertThat(clock.isTicking()).isFalse();
+    long before = System.nanoTime();
+    assertThat(clock.read()).isGreaterThanOrEqualTo(before);
+    assertThat(clock.isTicking()).as("not woken again").isFalse();
+  }
+
+  @Test
   void rejectsAResolutionThatIsNotPositive() {
     assertThatThrownBy(() -> new TickingClock(owner, Duration.ZERO))
         .isInstanceOf(IllegalArgumentException.class).hasMessage("resolution must be positive: PT0S");
