@@ -85,8 +85,9 @@ import org.slf4j.LoggerFactory;
  * {@link RateLimiterUnavailableException}; nothing is retried (wrap it in the fallback limiter to keep
  * deciding). A call that timed out is cancelled if it was not yet sent. {@link #tryAcquire} waits on the
  * caller's thread for exactly the timeout. Asynchronous decisions on a client the limiter created are timed
- * out by that client, on a timer that ticks ten times per timeout, at most the timeout after they were
- * sent and at most a tenth of it earlier; on a client or connection of your own, by a timer of the JDK's.
+ * out by that client, on a timer that ticks every tenth of the timeout (at least 1 ms, at most 100 ms):
+ * from a 2 ms timeout on, at most the timeout after they were sent and at most one tick earlier. On a
+ * client or connection of your own they are timed out by a timer of the JDK's.
  */
 public final class RedisRateLimiter implements RateLimiter, AutoCloseable {
 
@@ -614,7 +615,8 @@ public final class RedisRateLimiter implements RateLimiter, AutoCloseable {
     }
 
     /**
-     * Uses this connection; the limiter never closes it. Its database is where the keys go.
+     * Uses this connection; the limiter never closes it. Its database is where the keys go. The limiter
+     * encodes its keys and arguments as UTF-8 itself, whatever the connection's codec.
      *
      * @param connection an open connection with string keys and values
      * @return this builder

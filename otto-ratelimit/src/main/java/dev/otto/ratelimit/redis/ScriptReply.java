@@ -9,8 +9,8 @@ import org.jspecify.annotations.Nullable;
  * The reply of the GCRA script, read straight into the five integers it returns ({@code allowed, limit,
  * remaining, resetAfter µs, retryAfter µs}) instead of Lettuce's generic list of boxed values, which cost
  * a decision several objects. Any other shape (a script of someone else's under the same SHA-1, a proxy
- * answering oddly) marks the reply malformed: {@link #get()} is then null and the limiter reports it,
- * rather than failing the connection's decoder with an exception.
+ * answering oddly) marks the reply malformed: {@link #get()} is then null and the limiter reports it as
+ * unavailable, with a message that says so.
  */
 final class ScriptReply extends CommandOutput<String, String, long @Nullable []> {
 

@@ -25,8 +25,9 @@ final class ScriptTimeouts extends TimeoutOptions.TimeoutSource {
 
   /**
    * @param scriptTimeout the limiter's command timeout. The timer fires a timeout up to one
-   *     {@linkplain #tick tick} after it is due, so script calls are given one tick less: they time out at
-   *     most the command timeout after they were sent (and at most a tenth of it earlier).
+   *     {@linkplain #tick tick} after it is due, so script calls are given one tick less (but at least one
+   *     tick): from 2 ms on, they time out at most the command timeout after they were sent, and at most
+   *     one tick earlier.
    */
   ScriptTimeouts(Duration scriptTimeout) {
     long tickNanos = tick(scriptTimeout).toNanos();
