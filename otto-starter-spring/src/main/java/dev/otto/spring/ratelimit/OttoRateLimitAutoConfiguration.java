@@ -55,12 +55,13 @@ public final class OttoRateLimitAutoConfiguration {
   public static final String FILTER_REGISTRATION = "ottoRateLimitFilterRegistration";
 
   /**
-   * The limiter. Spring closes it on shutdown (the Redis connection Otto opened and the probe scheduler
-   * with it).
+   * The local limiter, and the Redis limiter when {@code otto.redis.url} is set, behind
+   * {@link #ottoRateLimiter}: created here, so Spring closes them on shutdown (the Redis connection and
+   * client Otto opened, the local limiter's clock thread), after the limiter built on them.
    */
   @Bean
-  @ConditionalOnMissingBean
-  RateLimiter ottoRateLimiter(
+  @ConditionalOnMissingBean(RateLimiter.class)
+  OwnedLimiters ottoOwnedLimiters(
       OttoRateLimitProperties properties,
       OttoRedisProperties redis,
       ObjectProvider<RateLimitListener> listeners) {
@@ -69,24 +70,38 @@ public final class OttoRateLimitAutoConfiguration {
         .clockResolution(properties.getLocal().getClockResolution())
         .build();
     if (!StringUtils.hasText(redis.getUrl())) {
-      return local;
+      return new OwnedLimiters(local, null);
     }
     RedisRateLimiter.Builder primary =
         RedisRateLimiter.builder()
             .uri(redis.getUrl())
             .commandTimeout(properties.getRedis().getCommandTimeout())
             .keyPrefix(properties.getRedis().getKeyPrefix());
+    listeners.orderedStream().forEach(primary::listener);
+    return new OwnedLimiters(local, primary.build());
+  }
+
+  /**
+   * The limiter: the local one alone, or Redis with the local one as its fallback. Spring closes it on
+   * shutdown (the fallback's probe scheduler), then {@link #ottoOwnedLimiters} what it is built on.
+   */
+  @Bean
+  @ConditionalOnMissingBean
+  RateLimiter ottoRateLimiter(
+      OwnedLimiters owned, OttoRateLimitProperties properties, ObjectProvider<RateLimitListener> listeners) {
+    RedisRateLimiter redis = owned.redis;
+    if (redis == null) {
+      return owned.local;
+    }
     FallbackRateLimiter.Builder fallback =
         FallbackRateLimiter.builder()
-            .local(local)
+            .primary(redis)
+            .local(owned.local)
             .failureMode(properties.getFailureMode())
             .failureThreshold(properties.getFallback().getFailureThreshold())
             .probeInterval(properties.getFallback().getProbeInterval());
-    listeners.orderedStream().forEach(listener -> {
-      primary.listener(listener);
-      fallback.listener(listener);
-    });
-    return fallback.primary(primary.build()).build();
+    listeners.orderedStream().forEach(fallback::listener);
+    return fallback.build();
   }
 
   @Bean
