@@ -113,8 +113,8 @@ final class KeyState {
    *
    * <p>A key far from its limit ({@value #COMMUTING_CHARGES} more charges would still be allowed) whose TAT
    * is ahead of now is charged with one atomic add: its new TAT does not depend on now, and requests that
-   * charge it at the same moment commute, so none of them has to retry. With two threads on one key, a
-   * compare-and-set there measured about twice as slow as the add. Nearer the limit, or when the key has
+   * charge it at the same moment commute, so none of them has to retry (two threads on one key measured
+   * 22 M decisions per second with compare-and-set, 26 M with the add). Nearer the limit, or when the key has
    * caught up with now, the TAT is replaced by compare-and-set, so the last permits go exactly once each.
    *
    * <p>Only a request held up between its read and its add (descheduled while that many others charged the

