@@ -76,9 +76,6 @@ public final class LocalRateLimiter implements RateLimiter, AutoCloseable {
   private final Policy<Object, Object> statesPolicy;
   /** Whether every lookup must count as a use: idle expiry needs each one, frequency alone does not. */
   private final boolean recordsEveryLookup;
-  private final long maximumKeys;
-  private final Duration clockResolution;
-  private final @Nullable Duration expireAfterIdle;
 
   private LocalRateLimiter(Builder builder) {
     this.clock = isSystemClock(builder.clock) ? null : builder.clock;
@@ -95,9 +92,6 @@ public final class LocalRateLimiter implements RateLimiter, AutoCloseable {
     this.states = cache.build();
     this.statesPolicy = states.policy();
     this.recordsEveryLookup = builder.expireAfterIdle != null;
-    this.maximumKeys = builder.maximumKeys;
-    this.clockResolution = builder.clockResolution;
-    this.expireAfterIdle = builder.expireAfterIdle;
   }
 
   /**
@@ -164,11 +158,17 @@ public final class LocalRateLimiter implements RateLimiter, AutoCloseable {
     return ticker;
   }
 
-  /** The settings this limiter was built with, for diagnostics; the injected clock is not shown. */
+  /**
+   * The settings this limiter works with, for diagnostics: a clock resolution of zero means the clock is
+   * read on every decision (always so with an injected clock, which is not shown).
+   */
   @Override
   public String toString() {
-    return "LocalRateLimiter[maximumKeys=" + maximumKeys + ", clockResolution=" + clockResolution
-        + (expireAfterIdle != null ? ", expireAfterIdle=" + expireAfterIdle : "") + "]";
+    Duration clockResolution = ticker instanceof TickingClock ticking ? ticking.resolution() : Duration.ZERO;
+    String expiry = statesPolicy.expireAfterAccess()
+        .map(idle -> ", expireAfterIdle=" + idle.getExpiresAfter()).orElse("");
+    return "LocalRateLimiter[maximumKeys=" + statesPolicy.eviction().orElseThrow().getMaximum()
+        + ", clockResolution=" + clockResolution + expiry + "]";
   }
 
   /** For tests: the number of policy and key pairs held after pending eviction and expiry work is done. */

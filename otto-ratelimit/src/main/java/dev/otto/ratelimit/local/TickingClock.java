@@ -96,6 +96,11 @@ final class TickingClock implements Ticker, AutoCloseable {
     LockSupport.unpark(thread);
   }
 
+  /** How often the thread reads the system clock while the clock is in use. */
+  Duration resolution() {
+    return Duration.ofNanos(resolutionNanos);
+  }
+
   /** Whether the thread is advancing the clock (for tests). */
   boolean isTicking() {
     return ticking;

@@ -316,15 +316,14 @@ public final class RedisRateLimiter implements RateLimiter, AutoCloseable {
       throw new RateLimiterUnavailableException(
           "Redis answered the rate-limit script with something other than its five integers", null);
     }
-    long allowed = reply[0];
-    long index = reply[1] - 1;
-    if ((allowed != 0 && allowed != 1) || index < 0 || index >= limits.size()) {
-      throw new RateLimiterUnavailableException("Redis answered the rate-limit script unexpectedly: "
-          + Arrays.toString(reply), null);
-    }
     try {
+      long allowed = reply[0];
+      if (allowed != 0 && allowed != 1) {
+        throw new IllegalArgumentException("allowed must be 0 or 1: " + allowed);
+      }
+      // A limit index out of range, a time that overflows or a negative count fails here too.
       return new RateLimitDecision(allowed == 1, reply[2], nanos(reply[3]), nanos(reply[4]),
-          limits.get((int) index), RateLimitBackend.REDIS);
+          limits.get(Math.toIntExact(reply[1] - 1)), RateLimitBackend.REDIS);
     } catch (RuntimeException e) {
       throw new RateLimiterUnavailableException("Redis answered the rate-limit script unexpectedly: "
           + Arrays.toString(reply), e);

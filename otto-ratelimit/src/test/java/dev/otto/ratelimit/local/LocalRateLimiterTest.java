@@ -166,6 +166,15 @@ class LocalRateLimiterTest {
   }
 
   @Test
+  void showsTheSettingsItWorksWith() {
+    assertThat(LocalRateLimiter.builder().build())
+        .hasToString("LocalRateLimiter[maximumKeys=100000, clockResolution=PT0.001S]");
+    assertThat(LocalRateLimiter.builder().maximumKeys(7).clock(clock).expireAfterIdle(Duration.ofSeconds(30)).build())
+        .as("an injected clock is read on every decision")
+        .hasToString("LocalRateLimiter[maximumKeys=7, clockResolution=PT0S, expireAfterIdle=PT30S]");
+  }
+
+  @Test
   void keepsDecidingAfterCloseOnTheSystemClockWithItsThreadEnded() {
     LocalRateLimiter limiter = LocalRateLimiter.builder().build();
     RateLimitPolicy policy = RateLimitPolicy.of("p", 2, Duration.ofHours(1));
