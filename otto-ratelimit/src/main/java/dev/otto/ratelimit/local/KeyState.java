@@ -7,6 +7,7 @@ import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Objects;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -96,7 +97,7 @@ final class KeyState {
   @Nullable RateLimitDecision tryAcquire(long now, int permits) {
     Limit only = single;
     if (only != null) {
-      return tryAcquireSingle(only, now, permits);
+      return tryAcquireSingle(only, (long) TAT.getAcquire(this), now, permits);
     }
     long[] current = (long[]) TATS.getAcquire(this);
     Gcra.Verdict verdict = Gcra.evaluate(limits, current, now, permits);
@@ -118,13 +119,13 @@ final class KeyState {
    * caught up with now, the TAT is replaced by compare-and-set, so the last permits go exactly once each.
    *
    * <p>Only a request held up between its read and its add (descheduled while that many others charged the
-   * key, or while the key caught up with now) can find its add too much. The add is then kept, not given
-   * back: giving it back could undo another request's charge made meanwhile by compare-and-set. The key
-   * has one charge less for a moment (it refills within the charge's time), and the request is decided
-   * again. So a race can waste a permit, never grant one more.
+   * key) can find its add too much. The TAT never goes back, so it is still ahead of the request's now, but
+   * the key may have run out of room meanwhile. The add is then kept, not given back: giving it back could
+   * undo another request's charge made meanwhile by compare-and-set. The key has one charge less (it
+   * refills within the charge's time), and the request is decided again, at the time it arrived. So a race
+   * can waste a permit, never grant one more ({@code KeyStateTest} plays such races step by step).
    */
-  private @Nullable RateLimitDecision tryAcquireSingle(Limit only, long now, int permits) {
-    long stored = (long) TAT.getAcquire(this);
+  private @Nullable RateLimitDecision tryAcquireSingle(Limit only, long stored, long now, int permits) {
     long charge = permits * interval;
     long tatNow = Math.max(stored, now);
     long newTat = tatNow + charge;
@@ -140,14 +141,22 @@ final class KeyState {
       if (before >= now && after - now <= tolerance) {
         return allowed(only, after - now);
       }
-      // Held up between the read and the add while the key neared its limit or caught up with now: keep the
-      // add (see above) and decide again, by compare-and-set if the key is near its limit now.
+      // Held up between the read and the add while others took the key's room: keep the add (see above) and
+      // decide again, by compare-and-set now that the key is near its limit.
       return null;
     }
     if (!TAT.compareAndSet(this, stored, newTat)) {
       return null;
     }
     return allowed(only, ahead);
+  }
+
+  /**
+   * For tests: the decision of a request on a single limit that read {@code stored} as the TAT earlier and
+   * only now goes on, as a request held up between its read and its write does.
+   */
+  @Nullable RateLimitDecision tryAcquireHavingRead(long stored, long now, int permits) {
+    return tryAcquireSingle(Objects.requireNonNull(single, "not a single limit"), stored, now, permits);
   }
 
   private RateLimitDecision allowed(Limit only, long ahead) {
@@ -178,7 +187,7 @@ final class KeyState {
   }
 
   /** The TATs aligned with {@link #limits}, {@link #NOTHING_STORED} where none is stored. */
-  private long[] currentTats() {
+  long[] currentTats() {
     if (single != null) {
       return new long[] {(long) TAT.getAcquire(this)};
     }
