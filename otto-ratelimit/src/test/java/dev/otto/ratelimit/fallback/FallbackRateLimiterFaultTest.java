@@ -133,6 +133,7 @@ class FallbackRateLimiterFaultTest {
       }
       assertThat(duringHang).allSatisfy(timed -> assertThat(timed.took()).isLessThan(Duration.ofSeconds(1)));
       assertThat(duringHang).as("three timeouts in a row open the breaker").hasSizeGreaterThanOrEqualTo(3);
+      Waiting.awaitTrue(Duration.ofSeconds(5), "the listener told of the outage", () -> !listener.engaged.isEmpty());
       assertThat(listener.engaged).singleElement()
           .satisfies(cause -> assertThat(cause).hasMessageContaining("did not answer"));
 

@@ -10,10 +10,13 @@ import dev.otto.ratelimit.RateLimitDecision;
 import dev.otto.ratelimit.RateLimitListener;
 import dev.otto.ratelimit.RateLimitPolicy;
 import dev.otto.ratelimit.RateLimiterUnavailableException;
+import dev.otto.ratelimit.Waiting;
 import dev.otto.ratelimit.local.LocalRateLimiter;
 import dev.otto.ratelimit.redis.RedisRateLimiter;
 import dev.otto.testsupport.RedisServerProcess;
 import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
@@ -62,6 +65,7 @@ class FallbackRateLimiterTest {
 
       RateLimitDecision third = limiter.tryAcquire("k", policy);
       assertThat(limiter.isDegraded()).isTrue();
+      awaitEngaged();
       assertThat(listener.engaged).singleElement().isInstanceOf(RateLimiterUnavailableException.class);
 
       assertThat(first.backend()).isEqualTo(RateLimitBackend.LOCAL);
@@ -148,8 +152,29 @@ class FallbackRateLimiterTest {
     try (FallbackRateLimiter limiter = fallback().listener(broken).failureThreshold(1).build()) {
       assertThat(limiter.tryAcquire("k", policy).backend()).isEqualTo(RateLimitBackend.LOCAL);
       assertThat(limiter.isDegraded()).isTrue();
-      assertThat(listener.engaged).hasSize(1);
+      awaitEngaged();
     }
+  }
+
+  @Test
+  void tellsOfTheOutageOnTheProbeThreadNotOnTheRequestThatOpenedTheBreaker() {
+    List<String> threads = new CopyOnWriteArrayList<>();
+    RateLimitListener naming = new RateLimitListener() {
+      @Override
+      public void onFallbackEngaged(Throwable cause) {
+        threads.add(Thread.currentThread().getName());
+      }
+    };
+    try (FallbackRateLimiter limiter = fallback().listener(naming).failureThreshold(1).build()) {
+      assertThat(limiter.tryAcquire("k", policy).backend()).isEqualTo(RateLimitBackend.LOCAL);
+      awaitEngaged();
+      assertThat(threads).containsExactly("otto-ratelimit-probe");
+    }
+  }
+
+  private void awaitEngaged() {
+    Waiting.awaitTrue(Duration.ofSeconds(5), "the listener told of the outage", () -> !listener.engaged.isEmpty());
+    assertThat(listener.engaged).hasSize(1);
   }
 
   @Test
