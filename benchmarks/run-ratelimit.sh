@@ -8,6 +8,7 @@
 #      threads);
 #   4. the ceilings again (the higher of the two is used: the stricter ratio);
 #   5. RoundTripCounter: Redis commands per decision on a private redis-server (INFO commandstats);
+#      OutageTimer: the fallback limiter's decisions timed while a private redis-server is killed and hung;
 #   6. dev.otto.benchmarks.Report: summary table, ratios against shared/TARGETS.md, RESULTS.md section.
 #
 # Usage: bash benchmarks/run-ratelimit.sh [--full] [--wait-for-quiet] [--no-build] [--no-results]
@@ -196,6 +197,10 @@ log "Redis commands per decision (private redis-server)"
 # A failure here (Otto needing more than one command per decision) is recorded by the report, not hidden.
 java -cp "$JAR" dev.otto.benchmarks.ratelimit.RoundTripCounter --decisions $ROUND_TRIP_DECISIONS \
   --json "$RUN_DIR/roundtrips.json" || echo "RoundTripCounter reported a failure (see above)" >&2
+
+log "Fallback limiter while Redis is killed and hung (private redis-server)"
+java -cp "$JAR" dev.otto.benchmarks.ratelimit.OutageTimer --json "$RUN_DIR/outage.json" \
+  || echo "OutageTimer reported a failure (see above)" >&2
 
 echo "load.after=$(load)" >>"$RUN_DIR/machine.properties"
 echo "load.note=$LOAD_NOTE" >>"$RUN_DIR/machine.properties"

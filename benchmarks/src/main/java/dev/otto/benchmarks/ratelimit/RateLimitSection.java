@@ -12,6 +12,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
 import java.util.OptionalDouble;
+import java.util.function.Function;
 import tools.jackson.databind.JsonNode;
 
 /**
@@ -133,31 +134,9 @@ public final class RateLimitSection implements ReportSection {
         + share(jmh, "lettuceEvalshaAsync", "hot", 16, pipelined) + " | "
         + share(jmh, "lettuceEvalshaAsync", "spread", 16, pipelined) + " |");
 
-    lines.add("");
-    lines.add("### Redis commands per decision (`INFO commandstats`)");
-    lines.add("");
-    Optional<JsonNode> roundTrips = run.json("roundtrips.json");
-    if (roundTrips.isEmpty()) {
-      lines.add("Not measured (no roundtrips.json).");
-    } else {
-      JsonNode document = roundTrips.get();
-      lines.add("Counted on a " + document.path("redis").asString() + ". Script calls are EVALSHA + EVAL as "
-          + "Redis counts them; client commands are every command the limiter's Lettuce client sent (its "
-          + "round trips). Server calls include the commands scripts run inside Redis.");
-      lines.add("");
-      lines.add("| limiter | keys | threads | decisions | allowed | script calls per decision "
-          + "| round trips per decision | client commands | server calls |");
-      lines.add("|---|---|---:|---:|---:|---:|---:|---|---|");
-      for (JsonNode count : document.path("counts")) {
-        lines.add("| " + count.path("limiter").asString() + " | " + count.path("keys").asString() + " | "
-            + count.path("threads").asInt() + " | " + count.path("decisions").asLong() + " | "
-            + count.path("allowed").asLong() + " | "
-            + String.format(Locale.ROOT, "%.2f", count.path("scriptCallsPerDecision").asDouble()) + " | "
-            + String.format(Locale.ROOT, "%.2f", count.path("commandsPerDecision").asDouble()) + " | "
-            + compact(count.path("clientCommands")) + " | " + compact(count.path("serverCalls")) + " |");
-      }
-    }
-
+    subsection(lines, "Redis commands per decision (`INFO commandstats`)", run, "roundtrips.json",
+        RateLimitSection::roundTrips);
+    subsection(lines, "Redis failing: the fallback limiter", run, "outage.json", RateLimitSection::outages);
     lines.add("");
     lines.add("### Local limiter against a bare Caffeine lookup");
     lines.add("");
@@ -188,6 +167,67 @@ public final class RateLimitSection implements ReportSection {
     return lines;
   }
 
+  /** A titled part of the section from one JSON file of the run, or a note that it was not measured. */
+  private static void subsection(List<String> lines, String title, RunDirectory run, String file,
+      Function<JsonNode, List<String>> figures) throws IOException {
+    lines.add("");
+    lines.add("### " + title);
+    lines.add("");
+    Optional<JsonNode> document = run.json(file);
+    if (document.isEmpty()) {
+      lines.add("Not measured (no " + file + ").");
+    } else {
+      lines.addAll(figures.apply(document.get()));
+    }
+  }
+
+  private static List<String> roundTrips(JsonNode document) {
+    List<String> lines = new ArrayList<>();
+    lines.add("Counted on a " + document.path("redis").asString() + ". Script calls are EVALSHA + EVAL as "
+        + "Redis counts them; client commands are every command the limiter's Lettuce client sent (its "
+        + "round trips). Server calls include the commands scripts run inside Redis.");
+    lines.add("");
+    lines.add("| limiter | keys | threads | decisions | allowed | script calls per decision "
+        + "| round trips per decision | client commands | server calls |");
+    lines.add("|---|---|---:|---:|---:|---:|---:|---|---|");
+    for (JsonNode count : document.path("counts")) {
+      lines.add("| " + count.path("limiter").asString() + " | " + count.path("keys").asString() + " | "
+          + count.path("threads").asInt() + " | " + count.path("decisions").asLong() + " | "
+          + count.path("allowed").asLong() + " | "
+          + String.format(Locale.ROOT, "%.2f", count.path("scriptCallsPerDecision").asDouble()) + " | "
+          + String.format(Locale.ROOT, "%.2f", count.path("commandsPerDecision").asDouble()) + " | "
+          + compact(count.path("clientCommands")) + " | " + compact(count.path("serverCalls")) + " |");
+    }
+    return lines;
+  }
+
+  private static List<String> outages(JsonNode document) {
+    List<String> lines = new ArrayList<>();
+    lines.add("`OutageTimer` on a " + document.path("redis").asString() + ": `FallbackRateLimiter` with its "
+        + "defaults (" + document.path("commandTimeoutMillis").asLong() + " ms command timeout, breaker after "
+        + "3 failures, probe every second), " + document.path("threads").asInt() + " threads each making a "
+        + "decision about every " + document.path("pauseMicros").asLong() + " µs, every decision timed. Each "
+        + "fault lasts " + document.path("outageSeconds").asInt() + " s: *killed* is SIGKILL, then a restart "
+        + "on the same port; *hung* is SIGSTOP (connections open, nothing answers), then SIGCONT. *Waited* "
+        + "counts the decisions that took over 1 ms among those still in flight when the fault took effect "
+        + "(the process had exited or stopped) or started before the breaker opened, and *longest wait* is "
+        + "the longest of them; *back on Redis* is from the restart (or SIGCONT) to the end of the first "
+        + "decision Redis made again.");
+    lines.add("");
+    lines.add("| fault | decisions | threw | waited before the breaker opened | longest wait, ms "
+        + "| while open: p50 / p99 / max, µs | back on Redis, s |");
+    lines.add("|---|---:|---:|---:|---:|---:|---:|");
+    for (JsonNode outage : document.path("outages")) {
+      lines.add("| " + outage.path("fault").asString() + " | " + outage.path("decisions").asLong() + " | "
+          + outage.path("errors").asLong() + " | " + outage.path("waited").asLong() + " | "
+          + String.format(Locale.ROOT, "%.1f", outage.path("longestWaitMicros").asLong() / 1000.0)
+          + " | " + outage.path("whileOpenP50Micros").asLong() + " / "
+          + outage.path("whileOpenP99Micros").asLong() + " / " + outage.path("whileOpenMaxMicros").asLong()
+          + " | " + recovery(outage) + " |");
+    }
+    return lines;
+  }
+
   @Override
   public List<TargetCheck> targets(RunDirectory run) throws IOException {
     JmhResults jmh = run.jmh();
@@ -209,6 +249,24 @@ public final class RateLimitSection implements ReportSection {
         worstOtto(run, "scriptCallsPerDecision"), Bound.EXACTLY, 1, 'n'));
     checks.add(new TargetCheck("Redis: Otto round trips per decision, worst scenario (client commands)",
         worstOtto(run, "commandsPerDecision"), Bound.EXACTLY, 1, 'n'));
+    Optional<JsonNode> outage = run.json("outage.json");
+    Optional<JsonNode> killed = outage.flatMap(document -> fault(document, "killed"));
+    checks.add(new TargetCheck("Redis gone (killed): longest wait before the breaker opened, ms",
+        killed.map(k -> k.path("longestWaitMicros").asLong() / 1000.0).orElse(Double.NaN),
+        Bound.AT_MOST, 50, 'n'));
+    checks.add(new TargetCheck("Redis gone (killed): decisions while the breaker is open, p99, ms",
+        killed.map(k -> k.path("whileOpenP99Micros").asLong() / 1000.0).orElse(Double.NaN),
+        Bound.AT_MOST, 1, 'n'));
+    checks.add(new TargetCheck("Redis back (killed or hung): back on Redis, slowest of the two, s",
+        outage.map(RateLimitSection::slowestRecoverySeconds).orElse(Double.NaN), Bound.AT_MOST, 5, 'n'));
+    checks.add(new TargetCheck("Redis failing: decisions that threw instead of deciding locally",
+        outage.map(document -> {
+          long threw = 0;
+          for (JsonNode each : document.path("outages")) {
+            threw += each.path("errors").asLong();
+          }
+          return (double) threw;
+        }).orElse(Double.NaN), Bound.EXACTLY, 0, 'n'));
     for (String keys : KEYS) {
       for (int threads : LOCAL_THREADS) {
         checks.add(new TargetCheck("Local: Otto decision ÷ Caffeine get, " + keys + (keys.equals("hot") ? " key, " : " keys, ")
@@ -218,6 +276,33 @@ public final class RateLimitSection implements ReportSection {
       }
     }
     return checks;
+  }
+
+  private static Optional<JsonNode> fault(JsonNode document, String name) {
+    for (JsonNode outage : document.path("outages")) {
+      if (outage.path("fault").asString().equals(name)) {
+        return Optional.of(outage);
+      }
+    }
+    return Optional.empty();
+  }
+
+  /** The longer time back on Redis of all faults; NaN when one never came back (or none was timed). */
+  private static double slowestRecoverySeconds(JsonNode document) {
+    double slowest = Double.NaN;
+    for (JsonNode outage : document.path("outages")) {
+      long millis = outage.path("recoveryMillis").asLong(-1);
+      if (millis < 0) {
+        return Double.NaN;
+      }
+      slowest = Double.isNaN(slowest) ? millis / 1000.0 : Math.max(slowest, millis / 1000.0);
+    }
+    return slowest;
+  }
+
+  private static String recovery(JsonNode outage) {
+    long millis = outage.path("recoveryMillis").asLong(-1);
+    return millis < 0 ? "not within 15 s" : String.format(Locale.ROOT, "%.2f", millis / 1000.0);
   }
 
   /** The higher of the before and after measurement: the stricter ceiling. */
