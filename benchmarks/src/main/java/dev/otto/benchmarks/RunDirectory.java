@@ -10,6 +10,7 @@ import java.util.Optional;
 import java.util.OptionalDouble;
 import java.util.Properties;
 import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.SerializationFeature;
 import tools.jackson.databind.json.JsonMapper;
 
 /**
@@ -32,6 +33,22 @@ public final class RunDirectory {
     this.directory = directory;
     this.machine = machine;
     this.jmh = jmh;
+  }
+
+  /**
+   * Writes figures of one of the run's own tools as an indented JSON file, creating its directory, for
+   * {@link #json(String)} to read back.
+   *
+   * @param file where to write
+   * @param figures records, maps and lists of them
+   * @throws IOException when the file cannot be written
+   */
+  public static void writeFigures(Path file, Object figures) throws IOException {
+    Path parent = file.toAbsolutePath().getParent();
+    if (parent != null) {
+      Files.createDirectories(parent);
+    }
+    JsonMapper.builder().enable(SerializationFeature.INDENT_OUTPUT).build().writeValue(file.toFile(), figures);
   }
 
   /**

@@ -1,5 +1,6 @@
 package dev.otto.benchmarks.ratelimit;
 
+import dev.otto.benchmarks.RunDirectory;
 import dev.otto.ratelimit.RateLimitBackend;
 import dev.otto.ratelimit.RateLimitDecision;
 import dev.otto.ratelimit.RateLimitListener;
@@ -7,7 +8,6 @@ import dev.otto.ratelimit.RateLimitPolicy;
 import dev.otto.ratelimit.fallback.FallbackRateLimiter;
 import dev.otto.ratelimit.redis.RedisRateLimiter;
 import dev.otto.testsupport.RedisServerProcess;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -21,9 +21,6 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.LockSupport;
 import org.jspecify.annotations.Nullable;
-import tools.jackson.databind.ObjectMapper;
-import tools.jackson.databind.SerializationFeature;
-import tools.jackson.databind.json.JsonMapper;
 
 /**
  * Times every decision of a {@link FallbackRateLimiter} with its defaults (50 ms command timeout, breaker
@@ -111,12 +108,7 @@ public final class OutageTimer {
       document.put("pauseMicros", PAUSE_MICROS);
       document.put("outageSeconds", OUTAGE_SECONDS);
       document.put("outages", outages);
-      Path parent = json.toAbsolutePath().getParent();
-      if (parent != null) {
-        Files.createDirectories(parent);
-      }
-      ObjectMapper mapper = JsonMapper.builder().enable(SerializationFeature.INDENT_OUTPUT).build();
-      mapper.writeValue(json.toFile(), document);
+      RunDirectory.writeFigures(json, document);
     }
     if (outages.stream().anyMatch(outage -> outage.errors() > 0)) {
       System.err.println("FAIL: a decision threw while Redis was failing; it must decide locally instead");

@@ -1,5 +1,6 @@
 package dev.otto.benchmarks.ratelimit;
 
+import dev.otto.benchmarks.RunDirectory;
 import dev.otto.benchmarks.SharedRedis;
 import dev.otto.ratelimit.RateLimitPolicy;
 import dev.otto.ratelimit.redis.RedisRateLimiter;
@@ -16,7 +17,6 @@ import io.lettuce.core.codec.RedisCodec;
 import io.lettuce.core.codec.StringCodec;
 import io.lettuce.core.event.command.CommandListener;
 import io.lettuce.core.event.command.CommandStartedEvent;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -32,9 +32,6 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.function.IntPredicate;
 import org.jspecify.annotations.Nullable;
-import tools.jackson.databind.ObjectMapper;
-import tools.jackson.databind.SerializationFeature;
-import tools.jackson.databind.json.JsonMapper;
 
 /**
  * Counts the Redis commands each limiter needs per decision, on a hot key under contention and on spread
@@ -114,15 +111,10 @@ public final class RoundTripCounter {
     }
     print(counts);
     if (json != null) {
-      ObjectMapper mapper = JsonMapper.builder().enable(SerializationFeature.INDENT_OUTPUT).build();
       Map<String, Object> document = new LinkedHashMap<>();
       document.put("redis", where);
       document.put("counts", counts);
-      Path parent = json.toAbsolutePath().getParent();
-      if (parent != null) {
-        Files.createDirectories(parent);
-      }
-      mapper.writeValue(json.toFile(), document);
+      RunDirectory.writeFigures(json, document);
     }
     for (Count count : counts) {
       if (count.limiter().equals("otto")
