@@ -13,16 +13,13 @@ import dev.otto.ratelimit.servlet.ClientIpResolver;
 import dev.otto.ratelimit.servlet.KeyResolver;
 import dev.otto.ratelimit.servlet.RateLimitFilter;
 import dev.otto.ratelimit.servlet.RateLimitRule;
-import dev.otto.spring.problem.OttoProblemAutoConfiguration;
 import dev.otto.spring.ratelimit.OttoRateLimitAutoConfiguration;
-import dev.otto.spring.trace.OttoTraceAutoConfiguration;
+import dev.otto.spring.ratelimit.RateLimitContexts;
 import dev.otto.testsupport.TestServices;
 import java.time.Duration;
 import java.util.UUID;
 import java.util.concurrent.locks.LockSupport;
-import dev.otto.spring.switches.OttoSwitchesAutoConfiguration;
 import org.junit.jupiter.api.Test;
-import org.springframework.boot.autoconfigure.AutoConfigurations;
 import org.springframework.boot.test.context.runner.WebApplicationContextRunner;
 import org.springframework.boot.web.servlet.FilterRegistrationBean;
 import org.springframework.context.annotation.Bean;
@@ -33,14 +30,7 @@ import org.springframework.mock.web.MockHttpServletResponse;
 
 class OttoRateLimitAutoConfigurationTest {
 
-  private final WebApplicationContextRunner web =
-      new WebApplicationContextRunner()
-          .withConfiguration(
-              AutoConfigurations.of(
-                  OttoSwitchesAutoConfiguration.class,
-                  OttoTraceAutoConfiguration.class,
-                  OttoProblemAutoConfiguration.class,
-                  OttoRateLimitAutoConfiguration.class));
+  private final WebApplicationContextRunner web = RateLimitContexts.web();
 
   private static final String[] GREETING = {
     "otto.ratelimit.policies.greeting.paths=/api/greeting",

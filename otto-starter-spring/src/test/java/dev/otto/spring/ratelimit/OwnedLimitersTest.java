@@ -8,15 +8,11 @@ import dev.otto.ratelimit.RateLimiter;
 import dev.otto.ratelimit.RateLimiterUnavailableException;
 import dev.otto.ratelimit.local.LocalRateLimiter;
 import dev.otto.ratelimit.redis.RedisRateLimiter;
-import dev.otto.spring.problem.OttoProblemAutoConfiguration;
-import dev.otto.spring.switches.OttoSwitchesAutoConfiguration;
-import dev.otto.spring.trace.OttoTraceAutoConfiguration;
 import dev.otto.testsupport.TestServices;
 import java.time.Duration;
 import java.util.UUID;
 import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.Test;
-import org.springframework.boot.autoconfigure.AutoConfigurations;
 import org.springframework.boot.test.context.runner.WebApplicationContextRunner;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
@@ -24,14 +20,7 @@ import org.springframework.context.annotation.Configuration;
 /** Otto closes the limiters it created when the application stops, and only those. */
 class OwnedLimitersTest {
 
-  private final WebApplicationContextRunner web =
-      new WebApplicationContextRunner()
-          .withConfiguration(
-              AutoConfigurations.of(
-                  OttoSwitchesAutoConfiguration.class,
-                  OttoTraceAutoConfiguration.class,
-                  OttoProblemAutoConfiguration.class,
-                  OttoRateLimitAutoConfiguration.class));
+  private final WebApplicationContextRunner web = RateLimitContexts.web();
 
   @Test
   void closesTheRedisLimiterItCreatedWhenTheApplicationStops() {
