@@ -59,9 +59,9 @@ import org.openjdk.jmh.infra.Blackhole;
  *       call Otto makes — {@code async().evalsha(…)} of Otto's own script with the same key and arguments,
  *       prepared once — on a default Lettuce client and connection of their own. Not a limiter (no key
  *       building, no timeout, no decoding): what the call itself costs through Lettuce as it comes. Otto,
- *       built from a URI, configures its own client (one I/O thread, Lettuce-side timeouts, consolidated
- *       flushes), so {@code otto ÷ lettuceEvalsha} is its own code's cost net of what its client settings
- *       save, and may exceed 100 %.
+ *       built from a URI, configures its own client (one I/O thread, Lettuce-side timeouts), so
+ *       {@code otto ÷ lettuceEvalsha} is its own code's cost net of what its client settings save, and may
+ *       exceed 100 %.
  * </ul>
  *
  * <p>Both limiters allow 1,000,000 per second with a burst of as many, so practically every request is

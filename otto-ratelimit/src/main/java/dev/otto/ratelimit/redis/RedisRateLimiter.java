@@ -17,9 +17,6 @@ import io.lettuce.core.api.StatefulRedisConnection;
 import io.lettuce.core.resource.ClientResources;
 import io.lettuce.core.resource.DefaultClientResources;
 import io.lettuce.core.resource.Delay;
-import io.lettuce.core.resource.NettyCustomizer;
-import io.netty.channel.Channel;
-import io.netty.handler.flush.FlushConsolidationHandler;
 import io.netty.util.HashedWheelTimer;
 import io.netty.util.concurrent.DefaultThreadFactory;
 import java.io.Serial;
@@ -77,8 +74,7 @@ import org.slf4j.LoggerFactory;
  * Asynchronous decisions complete on a Lettuce thread, so dependent stages must not block, and the
  * blocking {@link #tryAcquire} must not be called from one (it would wait out its timeout). A decision
  * costs one script call and a few small objects; the arguments that depend only on the policy are prepared
- * once per policy. On a client the limiter created, calls that wait for the connection's I/O thread at the
- * same moment are written to Redis together, with one system call.
+ * once per policy.
  *
  * <p><b>Failure.</b> When Redis does not answer within the {@linkplain Builder#commandTimeout(Duration)
  * command timeout}, the connection is down, or Redis answers with an error, the decision fails with
@@ -707,7 +703,6 @@ public final class RedisRateLimiter implements RateLimiter, AutoCloseable {
           .ioThreadPoolSize(1)
           .computationThreadPoolSize(1)
           .timer(timer)
-          .nettyCustomizer(new FlushTogether())
           .reconnectDelay(Delay.exponential(Duration.ofMillis(10), Duration.ofSeconds(1), 2, TimeUnit.MILLISECONDS))
           .build();
       RedisURI redisUri = RedisURI.create(uri);
@@ -719,21 +714,6 @@ public final class RedisRateLimiter implements RateLimiter, AutoCloseable {
           .timeoutOptions(new ScriptTimeouts(commandTimeout).options())
           .build());
       return RedisConnector.owning(owned, redisUri, resources, timer);
-    }
-  }
-
-  /**
-   * Lets the connection's I/O thread write the script calls that are waiting for it with one system call
-   * instead of one each: every caller's command is flushed, at the latest once the I/O thread has taken
-   * the commands queued meanwhile, or after it has read the replies in hand. Fewer, larger writes cost the
-   * client and Redis less per decision when many threads decide at once, and delay none.
-   */
-  private static final class FlushTogether implements NettyCustomizer {
-
-    @Override
-    public void afterChannelInitialized(Channel channel) {
-      channel.pipeline().addFirst(new FlushConsolidationHandler(
-          FlushConsolidationHandler.DEFAULT_EXPLICIT_FLUSH_AFTER_FLUSHES, true));
     }
   }
 }
