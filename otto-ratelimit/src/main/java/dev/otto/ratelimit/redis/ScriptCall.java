@@ -5,6 +5,8 @@ import io.lettuce.core.protocol.AsyncCommand;
 import io.lettuce.core.protocol.Command;
 import io.lettuce.core.protocol.CommandArgs;
 import io.lettuce.core.protocol.CommandType;
+import java.io.IOException;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * One call of the GCRA script ({@code EVALSHA}, or {@code EVAL} to reload it), dispatched on the connection
@@ -13,23 +15,32 @@ import io.lettuce.core.protocol.CommandType;
  * <p>{@link #timedByCaller} tells a client Otto created ({@link ScriptTimeouts}) not to arm a timeout of its
  * own for the call: a caller that waits with a deadline cancels the call itself, and a timer armed and
  * cancelled per decision would only cost the waiting thread time.
+ *
+ * <p>A call failed with an I/O error (its connection broke) counts a connection loss on its limiter, which
+ * lets the limiter's other waiting calls give up at once instead of when Lettuce gets round to failing them.
  */
 final class ScriptCall extends AsyncCommand<String, String, long[]> {
 
   /** Whether whoever waits for this call bounds the wait and cancels the call itself. */
   final boolean timedByCaller;
 
-  private ScriptCall(Command<String, String, long[]> command, boolean timedByCaller) {
+  private final AtomicLong connectionLosses;
+
+  private ScriptCall(Command<String, String, long[]> command, boolean timedByCaller, AtomicLong connectionLosses) {
     super(command);
     this.timedByCaller = timedByCaller;
+    this.connectionLosses = connectionLosses;
   }
 
   /**
    * A call of the script with these keys and arguments.
    *
    * @param reload {@code EVAL} with the source (after {@code NOSCRIPT}) instead of {@code EVALSHA}
+   * @param connectionLosses the limiter's count of connection losses, counted up when this call fails
+   *     with an I/O error
    */
-  static ScriptCall of(GcraScript script, String[] keys, String[] args, boolean reload, boolean timedByCaller) {
+  static ScriptCall of(GcraScript script, String[] keys, String[] args, boolean reload, boolean timedByCaller,
+      AtomicLong connectionLosses) {
     CommandArgs<String, String> commandArgs = new CommandArgs<>(StringCodec.UTF8)
         .add(reload ? script.source : script.sha)
         .add(keys.length)
@@ -38,6 +49,15 @@ final class ScriptCall extends AsyncCommand<String, String, long[]> {
     // The reply completes the call with null when malformed, which decoding reports.
     Command<String, String, long[]> command =
         new Command<>(reload ? CommandType.EVAL : CommandType.EVALSHA, new ScriptReply(), commandArgs);
-    return new ScriptCall(command, timedByCaller);
+    return new ScriptCall(command, timedByCaller, connectionLosses);
+  }
+
+  /** Lettuce fails the call in progress with the I/O error at once, the others only after the disconnect. */
+  @Override
+  public boolean completeExceptionally(Throwable failure) {
+    if (failure instanceof IOException) {
+      connectionLosses.incrementAndGet();
+    }
+    return super.completeExceptionally(failure);
   }
 }

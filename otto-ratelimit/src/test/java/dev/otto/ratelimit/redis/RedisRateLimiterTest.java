@@ -14,15 +14,18 @@ import io.lettuce.core.ScanArgs;
 import io.lettuce.core.api.StatefulRedisConnection;
 import io.lettuce.core.api.sync.RedisCommands;
 import io.lettuce.core.cluster.SlotHash;
+import java.net.SocketException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterAll;
@@ -199,6 +202,34 @@ class RedisRateLimiterTest {
         server.resume();
       }
       Waiting.awaitTrue(Duration.ofSeconds(5), "decisions after resume", () -> succeeds(limiter));
+    }
+  }
+
+  @Test
+  void givesUpAWaitingDecisionAsSoonAsAnotherCallOnItsConnectionFailsWithAnIoError() throws Exception {
+    try (RedisRateLimiter limiter = limiter().commandTimeout(Duration.ofSeconds(30)).build()) {
+      limiter.tryAcquire("k", policy);
+      server.pause();
+      try {
+        CompletableFuture<RateLimitDecision> waiting = CompletableFuture.supplyAsync(() -> limiter.tryAcquire("k", policy));
+        assertThatThrownBy(() -> waiting.get(200, TimeUnit.MILLISECONDS)).isInstanceOf(TimeoutException.class);
+
+        // What Lettuce does to the call in progress when the connection breaks; the waiting decision gives up
+        // within its 30 s timeout only if it learns of that (repeated in case it had not been sent yet).
+        Waiting.awaitTrue(Duration.ofSeconds(5), "the waiting decision to give up", () -> {
+          ScriptCall.of(GcraScript.load(), new String[] {"other"}, new String[] {"1"}, false, true,
+              limiter.connectionLosses()).completeExceptionally(new SocketException("Connection reset"));
+          return waiting.isDone();
+        });
+        assertThatThrownBy(waiting::join)
+            .isInstanceOf(CompletionException.class)
+            .cause().isInstanceOf(RateLimiterUnavailableException.class)
+            .hasMessageContaining("connection to Redis broke");
+      } finally {
+        server.resume();
+      }
+      // Calls sent after the loss are not affected by it.
+      assertThat(limiter.tryAcquire("k", policy).allowed()).isTrue();
     }
   }
 

@@ -2,14 +2,17 @@ package dev.otto.ratelimit.redis;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.lettuce.core.RedisException;
 import io.lettuce.core.codec.StringCodec;
 import io.lettuce.core.output.StatusOutput;
 import io.lettuce.core.protocol.Command;
 import io.lettuce.core.protocol.CommandType;
+import java.net.SocketException;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.Test;
 
 /** How a script call reads its reply and which calls a client Otto created times out itself. */
@@ -64,12 +67,12 @@ class ScriptReplyTest {
   @Test
   void sendsEvalshaWithKeysAndArgumentsOrEvalWithTheSourceToReload() {
     GcraScript script = GcraScript.load();
-    ScriptCall call = ScriptCall.of(script, KEYS, ARGS, false, true);
+    ScriptCall call = ScriptCall.of(script, KEYS, ARGS, false, true, new AtomicLong());
     assertThat(call.getType()).isEqualTo(CommandType.EVALSHA);
     assertThat(call.getArgs().toCommandString())
         .isEqualTo(script.sha + " 1 key<" + KEYS[0] + "> value<1> value<6000000> value<60000000>");
 
-    ScriptCall reload = ScriptCall.of(script, KEYS, ARGS, true, false);
+    ScriptCall reload = ScriptCall.of(script, KEYS, ARGS, true, false, new AtomicLong());
     assertThat(reload.getType()).isEqualTo(CommandType.EVAL);
     assertThat(reload.getArgs().toCommandString()).startsWith(script.source);
   }
@@ -79,14 +82,29 @@ class ScriptReplyTest {
     ScriptTimeouts timeouts = new ScriptTimeouts(Duration.ofMillis(50));
     GcraScript script = GcraScript.load();
 
-    assertThat(timeouts.getTimeout(ScriptCall.of(script, KEYS, ARGS, false, true))).isZero();
+    assertThat(timeouts.getTimeout(ScriptCall.of(script, KEYS, ARGS, false, true, new AtomicLong()))).isZero();
     // One tick (a tenth) less than the command timeout: the timer fires up to a tick after a timeout is due.
-    assertThat(timeouts.getTimeout(ScriptCall.of(script, KEYS, ARGS, false, false)))
+    assertThat(timeouts.getTimeout(ScriptCall.of(script, KEYS, ARGS, false, false, new AtomicLong())))
         .isEqualTo(TimeUnit.MILLISECONDS.toNanos(45));
-    assertThat(new ScriptTimeouts(Duration.ofMillis(1)).getTimeout(ScriptCall.of(script, KEYS, ARGS, false, false)))
+    assertThat(new ScriptTimeouts(Duration.ofMillis(1)).getTimeout(ScriptCall.of(script, KEYS, ARGS, false, false, new AtomicLong())))
         .isEqualTo(TimeUnit.MILLISECONDS.toNanos(1));
     assertThat(timeouts.getTimeout(new Command<>(CommandType.PING, new StatusOutput<>(StringCodec.UTF8))))
         .isEqualTo(TimeUnit.SECONDS.toNanos(60));
     assertThat(timeouts.getTimeUnit()).isEqualTo(TimeUnit.NANOSECONDS);
+  }
+
+  @Test
+  void countsAConnectionLossWhenFailedWithAnIoErrorOnly() {
+    GcraScript script = GcraScript.load();
+    AtomicLong losses = new AtomicLong();
+
+    ScriptCall refused = ScriptCall.of(script, KEYS, ARGS, false, true, losses);
+    refused.completeExceptionally(new RedisException("Currently not connected. Commands are rejected."));
+    assertThat(losses).hasValue(0);
+
+    ScriptCall reset = ScriptCall.of(script, KEYS, ARGS, false, true, losses);
+    assertThat(reset.completeExceptionally(new SocketException("Connection reset"))).isTrue();
+    assertThat(reset).isCompletedExceptionally();
+    assertThat(losses).hasValue(1);
   }
 }
