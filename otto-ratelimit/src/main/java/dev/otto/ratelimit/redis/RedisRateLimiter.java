@@ -83,10 +83,10 @@ import org.slf4j.LoggerFactory;
  * deciding). A call that timed out is cancelled if it was not yet sent. {@link #tryAcquire} waits on the
  * caller's thread at most the timeout since the decision started; when the connection breaks meanwhile
  * (another call on it fails with an I/O error, as when Redis is killed), it gives up within 5 ms instead
- * of waiting until Lettuce fails the call too. Asynchronous decisions on a client the limiter created are timed
- * out by that client, on a timer that ticks every tenth of the timeout (at least 1 ms, at most 100 ms):
- * from a 2 ms timeout on, at most the timeout after they were sent and at most one tick earlier. On a
- * client or connection of your own they are timed out by a timer of the JDK's.
+ * of waiting until Lettuce fails the call too. Asynchronous decisions on a client the limiter created are
+ * timed out by that client, on a timer that ticks every tenth of the timeout (at least 1 ms, at most
+ * 100 ms): from a 2 ms timeout on, at most the timeout after they were sent and at most one tick earlier.
+ * On a client or connection of your own they are timed out by a timer of the JDK's.
  */
 public final class RedisRateLimiter implements RateLimiter, AutoCloseable {
 
