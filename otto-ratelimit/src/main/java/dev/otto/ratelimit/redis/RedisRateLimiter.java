@@ -269,7 +269,7 @@ public final class RedisRateLimiter implements RateLimiter, AutoCloseable {
       try {
         // This thread bounds the wait and cancels the call itself: the client need not time it too (with
         // 16 threads deciding, a client timer per call measured about 8 % fewer decisions per second).
-        command = send(connection, keys, args, reloading, true, connectionLosses);
+        command = send(connection, keys, args, reloading, true);
       } catch (RuntimeException e) {
         throw unavailable(e);
       }
@@ -337,8 +337,8 @@ public final class RedisRateLimiter implements RateLimiter, AutoCloseable {
     return failure;
   }
 
-  private static ScriptCall send(StatefulRedisConnection<String, String> connection, String[] keys,
-      String[] args, boolean reloading, boolean timedByCaller, AtomicLong connectionLosses) {
+  private ScriptCall send(StatefulRedisConnection<String, String> connection, String[] keys, String[] args,
+      boolean reloading, boolean timedByCaller) {
     ScriptCall call = ScriptCall.of(SCRIPT, keys, args, reloading, timedByCaller, connectionLosses);
     connection.dispatch(call);
     return call;
@@ -526,7 +526,7 @@ public final class RedisRateLimiter implements RateLimiter, AutoCloseable {
       this.reloading = reloading;
       ScriptCall sent;
       try {
-        sent = RedisRateLimiter.send(connection, keys, args, reloading, false, connectionLosses);
+        sent = RedisRateLimiter.this.send(connection, keys, args, reloading, false);
       } catch (RuntimeException e) {
         fail(e);
         return;
