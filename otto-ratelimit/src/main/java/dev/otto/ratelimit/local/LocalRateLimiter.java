@@ -41,7 +41,9 @@ import org.jspecify.annotations.Nullable;
  * clock resolution} (1 ms by default) while decisions are being made: reading the system clock on every
  * decision would cost about a third of the decision. Decisions then see time up to about a millisecond
  * late, which never lets a key through faster than a clock a millisecond coarser would. Any other
- * {@link InstantSource} is read once per decision.
+ * {@link InstantSource} is read once per decision. The same thread runs the cache's maintenance
+ * (eviction and the record of use), at most a clock resolution late; with another clock, or a resolution
+ * of zero, Caffeine's default executor does.
  *
  * <p>Threading: thread-safe and lock-free. Each key's TATs are replaced by compare-and-set, so concurrent
  * requests on one key are charged exactly once each, and a policy's limits are charged together or not at
@@ -81,11 +83,15 @@ public final class LocalRateLimiter implements RateLimiter, AutoCloseable {
     this.clock = isSystemClock(builder.clock) ? null : builder.clock;
     this.ticker = clock != null || builder.clockResolution.isZero()
         ? Ticker.systemTicker() : new TickingClock(this, builder.clockResolution);
-    // Caffeine's default executor is kept for its maintenance: running it on the deciding threads measured
-    // faster with one thread but about twice as slow with two, and servlet containers decide on many.
     Caffeine<Object, Object> cache = Caffeine.newBuilder()
         .maximumWeight(builder.maximumKeys)
         .weigher((Object key, Object held) -> held instanceof KeyState[] several ? several.length : 1);
+    if (ticker instanceof TickingClock ticking) {
+      // Maintenance on the clock's thread, at its next tick: waking a pool thread for it took a quarter of
+      // a decision on one hot key, and running it on the deciding threads made two of them half as fast.
+      // When the write buffer fills before the tick (a flood of new keys), writers do it themselves.
+      cache.executor(ticking.nextTick());
+    }
     if (builder.expireAfterIdle != null) {
       cache.expireAfterAccess(builder.expireAfterIdle).ticker(cacheTicker(clock, ticker));
     }
@@ -294,7 +300,9 @@ public final class LocalRateLimiter implements RateLimiter, AutoCloseable {
      *
      * <p>A decision sees time up to about one resolution late (longer only while the machine does not run
      * the thread), never early: a key gets at most what a limiter whose windows are one resolution longer
-     * would give it, and usually exactly what an exact one would.
+     * would give it, and usually exactly what an exact one would. The thread also runs the cache's
+     * maintenance, so eviction may lag by up to a resolution too (writers do it themselves when more than a
+     * few hundred new keys are waiting for it).
      *
      * @param clockResolution from zero to one second
      * @return this builder

@@ -5,6 +5,8 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.otto.ratelimit.Waiting;
 import java.time.Duration;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -87,6 +89,81 @@ class TickingClockTest {
     long before = System.nanoTime();
     assertThat(clock.read()).isGreaterThanOrEqualTo(before);
     assertThat(clock.isTicking()).as("not woken again").isFalse();
+  }
+
+  @Test
+  void runsAHandedTaskOnItsOwnThreadAtItsNextTick() {
+    // The longest resolution, so that the thread is sure to be ticking when the task is handed over.
+    TickingClock clock = new TickingClock(owner, Duration.ofSeconds(1));
+    clock.read();
+    AtomicReference<String> ranOn = new AtomicReference<>();
+
+    clock.nextTick().execute(() -> ranOn.set(Thread.currentThread().getName()));
+
+    Waiting.awaitTrue(Duration.ofSeconds(10), "the task runs", () -> ranOn.get() != null);
+    assertThat(ranOn.get()).isEqualTo("otto-ratelimit-clock");
+  }
+
+  @Test
+  void runsATaskHandedOverTwiceBeforeTheTickOnce() {
+    // The longest resolution: once the thread has ticked, it sleeps while the task is handed over.
+    TickingClock clock = new TickingClock(owner, Duration.ofSeconds(1));
+    long first = clock.read();
+    Waiting.awaitTrue(Duration.ofSeconds(10), "the thread ticks", () -> clock.read() != first);
+    AtomicInteger runs = new AtomicInteger();
+    Runnable task = runs::incrementAndGet;
+
+    clock.nextTick().execute(task);
+    clock.nextTick().execute(task);
+
+    Waiting.awaitTrue(Duration.ofSeconds(10), "the task runs", () -> runs.get() > 0);
+    clock.close();
+    Waiting.awaitTrue(Duration.ofSeconds(10), "the thread ends", clock::hasEnded);
+    assertThat(runs).hasValue(1);
+  }
+
+  @Test
+  void handsTasksToTheCommonPoolWhileNotTicking() {
+    TickingClock clock = new TickingClock(owner, Duration.ofMillis(1));
+    AtomicReference<String> ranOn = new AtomicReference<>();
+
+    clock.nextTick().execute(() -> ranOn.set(Thread.currentThread().getName()));
+
+    Waiting.awaitTrue(Duration.ofSeconds(10), "the task runs", () -> ranOn.get() != null);
+    assertThat(ranOn.get()).startsWith("ForkJoinPool.commonPool");
+    assertThat(clock.isTicking()).as("a task does not start the thread").isFalse();
+  }
+
+  @Test
+  void runsAPendingTaskWhenClosedBeforeItsTick() {
+    TickingClock clock = new TickingClock(owner, Duration.ofSeconds(1));
+    clock.read();
+    AtomicInteger runs = new AtomicInteger();
+
+    clock.nextTick().execute(runs::incrementAndGet);
+    clock.close();
+
+    Waiting.awaitTrue(Duration.ofSeconds(10), "the thread ends", clock::hasEnded);
+    assertThat(runs).hasValue(1);
+  }
+
+  @Test
+  void keepsTickingWhenAHandedTaskFails() {
+    TickingClock clock = new TickingClock(owner, Duration.ofSeconds(1));
+    clock.read();
+    AtomicInteger runs = new AtomicInteger();
+    AtomicReference<String> nextRanOn = new AtomicReference<>();
+
+    clock.nextTick().execute(() -> {
+      runs.incrementAndGet();
+      throw new IllegalStateException("maintenance failed (expected by the test)");
+    });
+    Waiting.awaitTrue(Duration.ofSeconds(10), "the failing task runs", () -> runs.get() == 1);
+    clock.read();
+    clock.nextTick().execute(() -> nextRanOn.set(Thread.currentThread().getName()));
+
+    Waiting.awaitTrue(Duration.ofSeconds(10), "the next task runs", () -> nextRanOn.get() != null);
+    assertThat(nextRanOn.get()).isEqualTo("otto-ratelimit-clock");
   }
 
   @Test
