@@ -141,23 +141,30 @@ public final class RateLimitSection implements ReportSection {
     lines.add("### Local limiter against a bare Caffeine lookup");
     lines.add("");
     lines.add("Operations per second, median [lowest–highest]; cost ratio = Otto's time per decision ÷ "
-        + "Caffeine's time per `getIfPresent`, both on " + LocalLimiterBenchmark.KEYS + " keys. For reference, "
+        + "Caffeine's time per `getIfPresent`, both on " + LocalLimiterBenchmark.KEYS + " keys. Caffeine is "
+        + "measured twice: with its default executor (maintenance handed to the common pool) and with "
+        + "maintenance on the calling thread (`executor(Runnable::run)`); the faster of the two is the baseline "
+        + "(Otto runs its cache's maintenance on its clock thread). For reference, "
         + "not targets, in ns per operation: one `System.nanoTime()` (every decision reads the clock) and "
-        + "*lookup + write*, a `getIfPresent` of an `AtomicLong` and one `incrementAndGet` on it: the least an "
+        + "*lookup + write*, a lookup of an `AtomicLong` that records nothing (`getIfPresentQuietly`) and one "
+        + "`incrementAndGet` on it: the least an "
         + "exact limiter on Caffeine does per decision (with two threads on the hot key both write one cache "
         + "line). *Floor ÷ Caffeine* is that least cost against the baseline: where it is above the target, no "
         + "exact limiter can meet it on this machine.");
     lines.add("");
-    lines.add("| keys | threads | Otto `tryAcquire` | Caffeine `getIfPresent` | ns per op (Otto / Caffeine) "
+    lines.add("| keys | threads | Otto `tryAcquire` | Caffeine `getIfPresent`, default executor "
+        + "| Caffeine `getIfPresent`, maintenance on caller | ns per op (Otto / Caffeine baseline) "
         + "| cost ratio | bytes per op (Otto / Caffeine) | clock read, ns | lookup + write, ns "
         + "| floor ÷ Caffeine | Otto ÷ floor |");
-    lines.add("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
+    lines.add("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
     for (String keys : KEYS) {
       for (int threads : LOCAL_THREADS) {
         Optional<Score> otto = jmh.find(LOCAL + "otto", threads, "keys", keys);
-        Optional<Score> caffeine = jmh.find(LOCAL + "caffeineGet", threads, "keys", keys);
+        Optional<Score> caffeine = caffeineBaseline(jmh, threads, keys);
         Optional<Score> floor = jmh.find(LOCAL + "lookupAndWrite", threads, "keys", keys);
-        lines.add("| " + keys + " | " + threads + " | " + rate(otto) + " | " + rate(caffeine) + " | "
+        lines.add("| " + keys + " | " + threads + " | " + rate(otto) + " | "
+            + rate(jmh.find(LOCAL + "caffeineGet", threads, "keys", keys)) + " | "
+            + rate(jmh.find(LOCAL + "caffeineGetOnCaller", threads, "keys", keys)) + " | "
             + nanos(otto) + " / " + nanos(caffeine) + " | " + ratioText(ratio(caffeine, otto)) + " | "
             + bytes(otto) + " / " + bytes(caffeine) + " | "
             + nanos(jmh.find(LOCAL + "clockRead", threads, "keys", keys)) + " | " + nanos(floor) + " | "
@@ -271,7 +278,7 @@ public final class RateLimitSection implements ReportSection {
       for (int threads : LOCAL_THREADS) {
         checks.add(new TargetCheck("Local: Otto decision ÷ Caffeine get, " + keys + (keys.equals("hot") ? " key, " : " keys, ")
             + threads + (threads == 1 ? " thread" : " threads"),
-            ratio(jmh.find(LOCAL + "caffeineGet", threads, "keys", keys), jmh.find(LOCAL + "otto", threads, "keys", keys)),
+            ratio(caffeineBaseline(jmh, threads, keys), jmh.find(LOCAL + "otto", threads, "keys", keys)),
             Bound.AT_MOST, 2, 'x'));
       }
     }
@@ -329,6 +336,19 @@ public final class RateLimitSection implements ReportSection {
       }
     }
     return worst;
+  }
+
+  /**
+   * The faster Caffeine lookup of the scenario: with its default executor or with maintenance on the caller
+   * (runs made before the second existed have only the first).
+   */
+  private static Optional<Score> caffeineBaseline(JmhResults jmh, int threads, String keys) {
+    Optional<Score> byDefault = jmh.find(LOCAL + "caffeineGet", threads, "keys", keys);
+    Optional<Score> onCaller = jmh.find(LOCAL + "caffeineGetOnCaller", threads, "keys", keys);
+    if (byDefault.isEmpty() || onCaller.isEmpty()) {
+      return byDefault.isPresent() ? byDefault : onCaller;
+    }
+    return onCaller.get().median() > byDefault.get().median() ? onCaller : byDefault;
   }
 
   private static double ratio(Optional<Score> numerator, Optional<Score> denominator) {
