@@ -196,23 +196,27 @@ final class TickingClock implements Ticker, AutoCloseable {
   }
 
   private void tick() {
-    while (!exact && owner.get() != null) {
-      runPending();
-      advanceTo(System.nanoTime());
-      if (used) {
-        used = false;
-        LockSupport.parkNanos(this, resolutionNanos);
-      } else {
-        // A whole resolution without a read: wait until a read sets the flag again and wakes this thread.
-        ticking = false;
+    try {
+      while (!exact && owner.get() != null) {
         runPending();
-        while (!ticking && !exact && owner.get() != null) {
-          LockSupport.parkNanos(this, IDLE_CHECK_NANOS);
+        advanceTo(System.nanoTime());
+        if (used) {
+          used = false;
+          LockSupport.parkNanos(this, resolutionNanos);
+        } else {
+          // A whole resolution without a read: wait until a read sets the flag again and wakes this thread.
+          ticking = false;
+          runPending();
+          while (!ticking && !exact && owner.get() != null) {
+            LockSupport.parkNanos(this, IDLE_CHECK_NANOS);
+          }
         }
       }
+    } finally {
+      // However the thread ends, reads must not see a clock that no longer moves.
+      exact = true;
+      ticking = false;
+      runPending();
     }
-    exact = true;
-    ticking = false;
-    runPending();
   }
 }
