@@ -132,17 +132,17 @@ public class LocalLimiterBenchmark {
   /** The baseline: a lookup in a bare Caffeine cache of the same size and keys. */
   @Benchmark
   public long @Nullable [] caffeineGet() {
-    Cache<String, long[]> cache = caffeine;
-    if (cache == null) {
-      throw new IllegalStateException("not set up");
-    }
-    return cache.getIfPresent(userKeys[index()]);
+    return lookUpIn(caffeine);
   }
 
   /** The baseline again, on a cache that runs its maintenance on the calling thread. */
   @Benchmark
   public long @Nullable [] caffeineGetOnCaller() {
-    Cache<String, long[]> cache = caffeineOnCaller;
+    return lookUpIn(caffeineOnCaller);
+  }
+
+  /** A baseline lookup: {@code getIfPresent} of this operation's key. */
+  private long @Nullable [] lookUpIn(@Nullable Cache<String, long[]> cache) {
     if (cache == null) {
       throw new IllegalStateException("not set up");
     }
