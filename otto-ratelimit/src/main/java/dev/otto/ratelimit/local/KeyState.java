@@ -17,28 +17,27 @@ import org.jspecify.annotations.Nullable;
  * <p>A policy with one limit (the usual case) keeps its TAT in a {@code long} field and decides without
  * allocating anything but the decision; a policy with several limits swaps an array of TATs as a whole.
  * {@link #NOTHING_STORED} marks a limit with no TAT yet: {@code max(NOTHING_STORED, now)} is {@code now},
- * exactly as an absent TAT is treated by {@link Gcra#evaluate} and the Redis script.
+ * exactly as an absent TAT is treated by {@link Gcra#evaluate} and the Redis script. A single limit that
+ * several threads charge at once may hand out its permits through {@link Leases} instead.
  */
 final class KeyState {
 
   /** The TAT of a limit nothing was stored for yet: earlier than any time. */
   static final long NOTHING_STORED = Long.MIN_VALUE;
 
-  /**
-   * How many charges a key must still have room for before requests charge it with an atomic add instead
-   * of a compare-and-set: that many requests would have to charge it between one request's read and its
-   * add for the add to overshoot the limit.
-   */
-  static final int COMMUTING_CHARGES = 64;
+  /** Stripes of {@link Leases} on this machine. */
+  private static final int STRIPES = Leases.stripesForProcessors(Runtime.getRuntime().availableProcessors());
 
   private static final VarHandle TAT;
   private static final VarHandle TATS;
+  private static final VarHandle LEASES;
 
   static {
     try {
       MethodHandles.Lookup lookup = MethodHandles.lookup();
       TAT = lookup.findVarHandle(KeyState.class, "tat", long.class);
       TATS = lookup.findVarHandle(KeyState.class, "tats", long[].class);
+      LEASES = lookup.findVarHandle(KeyState.class, "leases", Leases.class);
     } catch (ReflectiveOperationException e) {
       throw new ExceptionInInitializerError(e);
     }
@@ -52,18 +51,28 @@ final class KeyState {
   /** T and τ of {@link #single}, in microseconds (0 when there are several limits). */
   private final long interval;
   private final long tolerance;
+  private final int stripes;
 
   @SuppressWarnings("unused") // accessed through TAT; used when there is a single limit
   private volatile long tat;
   @SuppressWarnings("unused") // accessed through TATS; used when there are several limits
   private volatile long @Nullable [] tats;
+  /** Set once threads have been seen to contend for a single limit with a burst large enough to lease. */
+  @SuppressWarnings("unused") // accessed through LEASES
+  private volatile @Nullable Leases leases;
 
   KeyState(String policy, List<Limit> limits) {
-    this(policy, limits, NOTHING_STORED, null);
+    this(policy, limits, NOTHING_STORED, null, STRIPES);
   }
 
-  private KeyState(String policy, List<Limit> limits, long tat, long @Nullable [] tats) {
+  /** For tests: a state whose leases, once started, have this many stripes (a power of two). */
+  KeyState(String policy, List<Limit> limits, int stripes) {
+    this(policy, limits, NOTHING_STORED, null, stripes);
+  }
+
+  private KeyState(String policy, List<Limit> limits, long tat, long @Nullable [] tats, int stripes) {
     this.policy = policy;
+    this.stripes = stripes;
     this.limits = limits;
     if (limits.size() == 1) {
       Limit only = limits.get(0);
@@ -95,9 +104,13 @@ final class KeyState {
    * @return the decision, or {@code null} when another request changed the state meanwhile (try again)
    */
   @Nullable RateLimitDecision tryAcquire(long now, int permits) {
-    Limit only = single;
-    if (only != null) {
-      return tryAcquireSingle(only, (long) TAT.getAcquire(this), now, permits);
+    return tryAcquire(now, permits, Leases.stripeOfCurrentThread());
+  }
+
+  /** {@link #tryAcquire(long, int)} for a thread of the given stripe (tests play several threads with it). */
+  @Nullable RateLimitDecision tryAcquire(long now, int permits, int stripe) {
+    if (single != null) {
+      return tryAcquireSingle(now, permits, stripe);
     }
     long[] current = (long[]) TATS.getAcquire(this);
     Gcra.Verdict verdict = Gcra.evaluate(limits, current, now, permits);
@@ -112,56 +125,63 @@ final class KeyState {
   /**
    * {@link Gcra#evaluate} for one limit, line by line, on the TAT field (a property test holds them equal).
    *
-   * <p>A key far from its limit ({@value #COMMUTING_CHARGES} more charges would still be allowed) whose TAT
-   * is ahead of now is charged with one atomic add: its new TAT does not depend on now, and requests that
-   * charge it at the same moment commute, so none of them has to retry (two threads on one key measured
-   * 22 M decisions per second with compare-and-set, 26 M with the add). Nearer the limit, or when the key has
-   * caught up with now, the TAT is replaced by compare-and-set, so the last permits go exactly once each.
-   *
-   * <p>Only a request held up between its read and its add (descheduled while that many others charged the
-   * key) can find its add too much. The TAT never goes back, so it is still ahead of the request's now, but
-   * the key may have run out of room meanwhile. The add is then kept, not given back: giving it back could
-   * undo another request's charge made meanwhile by compare-and-set. The key has one charge less (it
-   * refills within the charge's time), and the request is decided again, at the time it arrived. So a race
-   * can waste a permit, never grant one more ({@code KeyStateTest} plays such races step by step).
+   * <p>The TAT is replaced by compare-and-set. When that fails, other threads are charging the key at the
+   * same moment; if its burst is large enough, it then starts {@link Leases}, through which its requests
+   * from then on go, so that threads stop writing one word on every request.
    */
-  private @Nullable RateLimitDecision tryAcquireSingle(Limit only, long stored, long now, int permits) {
+  private @Nullable RateLimitDecision tryAcquireSingle(long now, int permits, int stripe) {
     long charge = permits * interval;
+    Leases leased = (Leases) LEASES.getAcquire(this);
+    if (leased != null) {
+      return leased.tryAcquire(now, charge, stripe);
+    }
+    long stored = (long) TAT.getAcquire(this);
+    long newTat = Math.max(stored, now) + charge;
+    if (newTat - now > tolerance) {
+      return rejected(stored, now, charge);
+    }
+    if (TAT.compareAndSet(this, stored, newTat)) {
+      return allowed(newTat - now);
+    }
+    startLeasing();
+    return null;
+  }
+
+  /** Starts leasing, if the burst allows it (tests call it to play contention). */
+  void startLeasing() {
+    if (LEASES.getAcquire(this) == null) {
+      LEASES.compareAndSet(this, null, Leases.forKey(this, interval, tolerance, stripes));
+    }
+  }
+
+  /** For tests: the leases, once started. */
+  @Nullable Leases leases() {
+    return (Leases) LEASES.getAcquire(this);
+  }
+
+  /** The TAT of the single limit: where its free time line begins. */
+  long storedTat() {
+    return (long) TAT.getAcquire(this);
+  }
+
+  /** Replaces the TAT of the single limit if it is still {@code expected}. */
+  boolean replaceTat(long expected, long update) {
+    return TAT.compareAndSet(this, expected, update);
+  }
+
+  /** An allowed decision on the single limit that leaves the key's claims {@code ahead} of now. */
+  RateLimitDecision allowed(long ahead) {
+    return new RateLimitDecision(true, Math.max(0, (tolerance - ahead) / interval), nanos(ahead), 0,
+        Objects.requireNonNull(single), RateLimitBackend.LOCAL);
+  }
+
+  /** The rejection on the single limit of a request of {@code charge} when its TAT is {@code stored}. */
+  RateLimitDecision rejected(long stored, long now, long charge) {
     long tatNow = Math.max(stored, now);
-    long newTat = tatNow + charge;
-    long ahead = newTat - now;
-    if (ahead > tolerance) {
-      long remaining = Math.max(0, Math.floorDiv(tolerance - (tatNow - now), interval));
-      return new RateLimitDecision(false, remaining, nanos(tatNow - now), nanos(ahead - tolerance), only,
-          RateLimitBackend.LOCAL);
-    }
-    if (stored >= now && tolerance - ahead >= (COMMUTING_CHARGES - 1) * charge) {
-      long before = (long) TAT.getAndAdd(this, charge);
-      long after = before + charge;
-      if (before >= now && after - now <= tolerance) {
-        return allowed(only, after - now);
-      }
-      // Held up between the read and the add while others took the key's room: keep the add (see above) and
-      // decide again, by compare-and-set now that the key is near its limit.
-      return null;
-    }
-    if (!TAT.compareAndSet(this, stored, newTat)) {
-      return null;
-    }
-    return allowed(only, ahead);
-  }
-
-  /**
-   * For tests: the decision of a request on a single limit that read {@code stored} as the TAT earlier and
-   * only now goes on, as a request held up between its read and its write does.
-   */
-  @Nullable RateLimitDecision tryAcquireHavingRead(long stored, long now, int permits) {
-    return tryAcquireSingle(Objects.requireNonNull(single, "not a single limit"), stored, now, permits);
-  }
-
-  private RateLimitDecision allowed(Limit only, long ahead) {
-    return new RateLimitDecision(true, (tolerance - ahead) / interval, nanos(ahead), 0, only,
-        RateLimitBackend.LOCAL);
+    long ahead = tatNow + charge - now;
+    long remaining = Math.max(0, Math.floorDiv(tolerance - (tatNow - now), interval));
+    return new RateLimitDecision(false, remaining, nanos(tatNow - now), nanos(ahead - tolerance),
+        Objects.requireNonNull(single), RateLimitBackend.LOCAL);
   }
 
   /**
@@ -182,8 +202,8 @@ final class KeyState {
       }
     }
     return carried.length == 1
-        ? new KeyState(policy, newLimits, carried[0], null)
-        : new KeyState(policy, newLimits, NOTHING_STORED, carried);
+        ? new KeyState(policy, newLimits, carried[0], null, stripes)
+        : new KeyState(policy, newLimits, NOTHING_STORED, carried, stripes);
   }
 
   /** The TATs aligned with {@link #limits}, {@link #NOTHING_STORED} where none is stored. */

@@ -47,9 +47,16 @@ import org.jspecify.annotations.Nullable;
  *
  * <p>Threading: thread-safe and lock-free. Each key's TATs are replaced by compare-and-set, so concurrent
  * requests on one key are charged exactly once each, and a policy's limits are charged together or not at
- * all; a single limit far from its limit is charged with one atomic add instead, which concurrent requests
- * never have to retry (a request held up mid-decision can then waste a permit, never grant an extra one).
- * A decision allocates only the decision it returns. Failure: never throws except for invalid arguments.
+ * all. A single limit that threads charge at the same moment, with a burst of at least 64 per stripe (one
+ * stripe per processor, from 2 to 16), is then charged through leases: each stripe of threads claims a
+ * range of the key's time line at once (up to 256 permits, shorter as the key nears its limit) and takes
+ * permits from it without writing the key's shared state, so a hot key scales with the cores charging it.
+ * Leases never grant more than GCRA allows and a key charged by one thread at a time decides exactly as
+ * without them; under contention, the remaining count of an allowed request counts what other threads'
+ * leases hold as taken, and a request larger than what any lease has left, or permits a lease held while
+ * their time passed, can cost a key a few permits (never grant one more). A decision allocates only the
+ * decision it returns, and a lease per up to 256 decisions. Failure: never throws except for invalid
+ * arguments.
  * {@link #close()} ends the clock thread early; it is optional.
  */
 public final class LocalRateLimiter implements RateLimiter, AutoCloseable {

@@ -19,8 +19,18 @@ import net.jqwik.api.constraints.Size;
 /** Properties of the GCRA maths that must hold for any limit and any sequence of requests. */
 class GcraProperties {
 
-  /** A request arriving {@code gap} microseconds after the previous one and asking for {@code permits}. */
-  record Request(long gap, int permits) {
+  /** The stripes of the leases played here, whatever this machine's processors. */
+  private static final int LEASE_STRIPES = 4;
+
+  /**
+   * A request arriving {@code gap} microseconds after the previous one and asking for {@code permits}, by a
+   * thread of {@code stripe} where leases are played.
+   */
+  record Request(long gap, int permits, int stripe) {
+
+    Request(long gap, int permits) {
+      this(gap, permits, 0);
+    }
   }
 
   @Provide
@@ -45,7 +55,6 @@ class GcraProperties {
   void neverAllowsMoreThanTheBurstPlusWhatTheElapsedTimeEarned(
       @ForAll("limits") Limit limit, @ForAll("requests") List<Request> requests) {
     List<Limit> limits = List.of(limit);
-    long interval = limit.emissionIntervalMicros();
     long now = 1_700_000_000_000_000L;
     long[] tats = null;
     List<long[]> allowed = new ArrayList<>(); // {time, permits}
@@ -58,15 +67,7 @@ class GcraProperties {
         allowed.add(new long[] {now, permits});
       }
     }
-    // In every window [t_i, t_j], at most burst + (t_j - t_i) / T permits were granted.
-    for (int i = 0; i < allowed.size(); i++) {
-      long granted = 0;
-      for (int j = i; j < allowed.size(); j++) {
-        granted += allowed.get(j)[1];
-        long elapsed = allowed.get(j)[0] - allowed.get(i)[0];
-        assertThat(granted).isLessThanOrEqualTo(limit.burst() + elapsed / interval);
-      }
-    }
+    assertNoWindowGrantedMoreThanGcraAllows(limit, allowed);
   }
 
   @Property(tries = 300)
@@ -160,6 +161,85 @@ class GcraProperties {
       assertThat(actual.limit()).isEqualTo(limit);
       if (expected.allowed()) {
         tats = expected.newTats();
+      }
+    }
+  }
+
+  /** Limits with a burst large enough for leases on {@value #LEASE_STRIPES} stripes. */
+  @Provide
+  Arbitrary<Limit> leasableLimits() {
+    long smallest = Leases.smallestBurst(LEASE_STRIPES);
+    return Combinators.combine(
+            Arbitraries.longs().between(1, 1_000),
+            Arbitraries.longs().between(1, 10_000).map(Duration::ofMillis),
+            Arbitraries.longs().between(smallest, 8 * smallest))
+        .as(Limit::new);
+  }
+
+  @Provide
+  Arbitrary<List<Request>> leasedRequests() {
+    return Combinators.combine(
+            Arbitraries.longs().between(0, 200_000).injectDuplicates(0.3).map(g -> g % 3 == 0 ? 0 : g),
+            Arbitraries.integers().between(1, 20),
+            Arbitraries.integers().between(0, LEASE_STRIPES - 1))
+        .as((gap, permits, stripe) -> new Request(gap, permits < 15 ? 1 : permits, stripe))
+        .list().ofMinSize(1).ofMaxSize(1_500);
+  }
+
+  @Property(tries = 200)
+  void decidesALeasedKeyChargedByOneThreadExactlyAsTheGeneralMaths(
+      @ForAll("leasableLimits") Limit limit, @ForAll("leasedRequests") List<Request> requests) {
+    List<Limit> limits = List.of(limit);
+    KeyState state = new KeyState("p", limits, LEASE_STRIPES);
+    state.startLeasing();
+    assertThat(state.leases()).isNotNull();
+    long now = 1_700_000_000_000_000L;
+    long[] tats = null;
+    for (Request request : requests) {
+      now += request.gap();
+      Gcra.Verdict expected = Gcra.evaluate(limits, tats, now, request.permits());
+      RateLimitDecision actual = state.tryAcquire(now, request.permits(), 0);
+      assertThat(actual).isNotNull();
+      assertThat(actual.allowed()).isEqualTo(expected.allowed());
+      assertThat(actual.remaining()).isEqualTo(expected.remaining());
+      assertThat(actual.resetAfter()).isEqualTo(Duration.ofNanos(expected.resetAfterMicros() * 1_000));
+      assertThat(actual.retryAfter()).isEqualTo(Duration.ofNanos(expected.retryAfterMicros() * 1_000));
+      if (expected.allowed()) {
+        tats = expected.newTats();
+      }
+    }
+  }
+
+  @Property(tries = 200)
+  void neverGrantsMoreThanGcraWhicheverStripesTakeTurnsOnALeasedKey(
+      @ForAll("leasableLimits") Limit limit, @ForAll("leasedRequests") List<Request> requests) {
+    KeyState state = new KeyState("p", List.of(limit), LEASE_STRIPES);
+    state.startLeasing();
+    long now = 1_700_000_000_000_000L;
+    List<long[]> allowed = new ArrayList<>(); // {time, permits}
+    for (Request request : requests) {
+      now += request.gap();
+      RateLimitDecision decision = state.tryAcquire(now, request.permits(), request.stripe());
+      assertThat(decision).as("one thread at a time never has to retry").isNotNull();
+      assertThat(decision.remaining()).isBetween(0L, limit.burst());
+      if (decision.allowed()) {
+        allowed.add(new long[] {now, request.permits()});
+      } else {
+        assertThat(decision.retryAfter()).isPositive();
+      }
+    }
+    assertNoWindowGrantedMoreThanGcraAllows(limit, allowed);
+  }
+
+  /** In every window [t_i, t_j] of the grants {time, permits}, at most burst + (t_j - t_i) / T permits. */
+  private static void assertNoWindowGrantedMoreThanGcraAllows(Limit limit, List<long[]> allowed) {
+    long interval = limit.emissionIntervalMicros();
+    for (int i = 0; i < allowed.size(); i++) {
+      long granted = 0;
+      for (int j = i; j < allowed.size(); j++) {
+        granted += allowed.get(j)[1];
+        long elapsed = allowed.get(j)[0] - allowed.get(i)[0];
+        assertThat(granted).isLessThanOrEqualTo(limit.burst() + elapsed / interval);
       }
     }
   }
