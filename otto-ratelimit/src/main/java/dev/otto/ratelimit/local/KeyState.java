@@ -7,7 +7,6 @@ import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.util.Arrays;
 import java.util.List;
-import java.util.Objects;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -25,19 +24,23 @@ final class KeyState {
   /** The TAT of a limit nothing was stored for yet: earlier than any time. */
   static final long NOTHING_STORED = Long.MIN_VALUE;
 
+  /** Failed compare-and-sets within {@link #CONTENTION_WINDOW_MICROS} that make a key lease. */
+  private static final int CONTENDED_FAILURES = 8;
+  private static final long CONTENTION_WINDOW_MICROS = 1_000;
+
   /** Stripes of {@link Leases} on this machine. */
   private static final int STRIPES = Leases.stripesForProcessors(Runtime.getRuntime().availableProcessors());
 
   private static final VarHandle TAT;
   private static final VarHandle TATS;
-  private static final VarHandle LEASES;
+  private static final VarHandle LEASING;
 
   static {
     try {
       MethodHandles.Lookup lookup = MethodHandles.lookup();
       TAT = lookup.findVarHandle(KeyState.class, "tat", long.class);
       TATS = lookup.findVarHandle(KeyState.class, "tats", long[].class);
-      LEASES = lookup.findVarHandle(KeyState.class, "leases", Leases.class);
+      LEASING = lookup.findVarHandle(KeyState.class, "leasing", Object.class);
     } catch (ReflectiveOperationException e) {
       throw new ExceptionInInitializerError(e);
     }
@@ -46,9 +49,7 @@ final class KeyState {
   /** The name of the policy this state belongs to. */
   final String policy;
   final List<Limit> limits;
-  /** The only limit, or null when there are several. */
-  private final @Nullable Limit single;
-  /** T and τ of {@link #single}, in microseconds (0 when there are several limits). */
+  /** T and τ of the only limit, in microseconds (0 when there are several limits). */
   private final long interval;
   private final long tolerance;
   private final int stripes;
@@ -57,9 +58,13 @@ final class KeyState {
   private volatile long tat;
   @SuppressWarnings("unused") // accessed through TATS; used when there are several limits
   private volatile long @Nullable [] tats;
-  /** Set once threads have been seen to contend for a single limit with a burst large enough to lease. */
-  @SuppressWarnings("unused") // accessed through LEASES
-  private volatile @Nullable Leases leases;
+  /**
+   * For a single limit: the {@link Contention} seen lately, then the {@link Leases} once threads have been
+   * seen to keep contending for it and its burst is large enough. One field for both keeps a key's state
+   * small.
+   */
+  @SuppressWarnings("unused") // accessed through LEASING
+  private volatile @Nullable Object leasing;
 
   KeyState(String policy, List<Limit> limits) {
     this(policy, limits, NOTHING_STORED, null, STRIPES);
@@ -76,11 +81,9 @@ final class KeyState {
     this.limits = limits;
     if (limits.size() == 1) {
       Limit only = limits.get(0);
-      this.single = only;
       this.interval = only.emissionIntervalMicros();
       this.tolerance = only.toleranceMicros();
     } else {
-      this.single = null;
       this.interval = 0;
       this.tolerance = 0;
     }
@@ -109,7 +112,7 @@ final class KeyState {
 
   /** {@link #tryAcquire(long, int)} for a thread of the given stripe (tests play several threads with it). */
   @Nullable RateLimitDecision tryAcquire(long now, int permits, int stripe) {
-    if (single != null) {
+    if (interval != 0) {
       return tryAcquireSingle(now, permits, stripe);
     }
     long[] current = (long[]) TATS.getAcquire(this);
@@ -125,14 +128,13 @@ final class KeyState {
   /**
    * {@link Gcra#evaluate} for one limit, line by line, on the TAT field (a property test holds them equal).
    *
-   * <p>The TAT is replaced by compare-and-set. When that fails, other threads are charging the key at the
+   * <p>The TAT is replaced by compare-and-set. When that keeps failing, threads are charging the key at the
    * same moment; if its burst is large enough, it then starts {@link Leases}, through which its requests
    * from then on go, so that threads stop writing one word on every request.
    */
   private @Nullable RateLimitDecision tryAcquireSingle(long now, int permits, int stripe) {
     long charge = permits * interval;
-    Leases leased = (Leases) LEASES.getAcquire(this);
-    if (leased != null) {
+    if (LEASING.getAcquire(this) instanceof Leases leased) {
       return leased.tryAcquire(now, charge, stripe);
     }
     long stored = (long) TAT.getAcquire(this);
@@ -143,20 +145,54 @@ final class KeyState {
     if (TAT.compareAndSet(this, stored, newTat)) {
       return allowed(newTat - now);
     }
-    startLeasing();
+    contended(now);
     return null;
+  }
+
+  /**
+   * Counts a failed compare-and-set, and starts leasing at the {@value #CONTENDED_FAILURES}th within
+   * {@value #CONTENTION_WINDOW_MICROS} µs: a hot key gets there at once, while a key among thousands that
+   * two threads happen to charge together now and then never does (leases would only make its decisions
+   * touch more memory). A count lost to a race only delays leasing.
+   */
+  void contended(long now) {
+    if (!leasable()) {
+      return;
+    }
+    Object seen = LEASING.getAcquire(this);
+    if (seen instanceof Leases) {
+      return;
+    }
+    Contention lately = (Contention) seen;
+    if (lately == null || now - lately.since() > CONTENTION_WINDOW_MICROS) {
+      LEASING.compareAndSet(this, seen, new Contention(now, 1));
+    } else if (lately.failures() + 1 < CONTENDED_FAILURES) {
+      LEASING.compareAndSet(this, seen, new Contention(lately.since(), lately.failures() + 1));
+    } else {
+      startLeasing();
+    }
+  }
+
+  /** Failed compare-and-sets on a single limit since a moment (µs). */
+  private record Contention(long since, int failures) {
+  }
+
+  /** Whether the only limit has a burst large enough for {@link Leases} on this many stripes. */
+  private boolean leasable() {
+    return interval != 0 && tolerance / interval >= Leases.smallestBurst(stripes);
   }
 
   /** Starts leasing, if the burst allows it (tests call it to play contention). */
   void startLeasing() {
-    if (LEASES.getAcquire(this) == null) {
-      LEASES.compareAndSet(this, null, Leases.forKey(this, interval, tolerance, stripes));
+    Object seen = LEASING.getAcquire(this);
+    if (leasable() && !(seen instanceof Leases)) {
+      LEASING.compareAndSet(this, seen, new Leases(this, interval, tolerance, stripes));
     }
   }
 
   /** For tests: the leases, once started. */
   @Nullable Leases leases() {
-    return (Leases) LEASES.getAcquire(this);
+    return LEASING.getAcquire(this) instanceof Leases leases ? leases : null;
   }
 
   /** The TAT of the single limit: where its free time line begins. */
@@ -172,7 +208,7 @@ final class KeyState {
   /** An allowed decision on the single limit that leaves the key's claims {@code ahead} of now. */
   RateLimitDecision allowed(long ahead) {
     return new RateLimitDecision(true, Math.max(0, (tolerance - ahead) / interval), nanos(ahead), 0,
-        Objects.requireNonNull(single), RateLimitBackend.LOCAL);
+        limits.get(0), RateLimitBackend.LOCAL);
   }
 
   /** The rejection on the single limit of a request of {@code charge} when its TAT is {@code stored}. */
@@ -181,7 +217,7 @@ final class KeyState {
     long ahead = tatNow + charge - now;
     long remaining = Math.max(0, Math.floorDiv(tolerance - (tatNow - now), interval));
     return new RateLimitDecision(false, remaining, nanos(tatNow - now), nanos(ahead - tolerance),
-        Objects.requireNonNull(single), RateLimitBackend.LOCAL);
+        limits.get(0), RateLimitBackend.LOCAL);
   }
 
   /**
@@ -208,7 +244,7 @@ final class KeyState {
 
   /** The TATs aligned with {@link #limits}, {@link #NOTHING_STORED} where none is stored. */
   long[] currentTats() {
-    if (single != null) {
+    if (interval != 0) {
       return new long[] {(long) TAT.getAcquire(this)};
     }
     long[] current = (long[]) TATS.getAcquire(this);

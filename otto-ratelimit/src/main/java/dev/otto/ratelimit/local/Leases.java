@@ -63,24 +63,13 @@ final class Leases {
   /** In a stripe's place while a thread of the stripe leases: closed, so nothing is taken from it. */
   private final Lease reserved = Lease.closed();
 
-  private Leases(KeyState key, long interval, long tolerance, int stripes) {
+  /** Leases for the single limit of a key, with T and τ in microseconds, on {@code stripes} (a power of two). */
+  Leases(KeyState key, long interval, long tolerance, int stripes) {
     this.key = key;
     this.interval = interval;
     this.tolerance = tolerance;
     this.stripes = stripes;
     this.leases = new Lease[stripes * SPACING];
-  }
-
-  /**
-   * Leases for a key, or null when the limit's burst is too small to spare the permits leases hold back.
-   *
-   * @param stripes the number of stripes, a power of two
-   */
-  static @Nullable Leases forKey(KeyState key, long interval, long tolerance, int stripes) {
-    if (tolerance / interval < smallestBurst(stripes)) {
-      return null;
-    }
-    return new Leases(key, interval, tolerance, stripes);
   }
 
   /** Stripes for this machine: one per processor, as a power of two from 2 to {@value #MAX_STRIPES}. */
@@ -89,7 +78,10 @@ final class Leases {
     return Integer.highestOneBit(wanted - 1) << 1;
   }
 
-  /** The smallest burst that leases on this many stripes: one with which each stripe can lease 16. */
+  /**
+   * The smallest burst that leases on this many stripes, one with which each stripe can lease 16: smaller
+   * bursts would have leases too short to pay for themselves.
+   */
   static long smallestBurst(int stripes) {
     return 16L * SHARE * stripes;
   }

@@ -47,16 +47,16 @@ import org.jspecify.annotations.Nullable;
  *
  * <p>Threading: thread-safe and lock-free. Each key's TATs are replaced by compare-and-set, so concurrent
  * requests on one key are charged exactly once each, and a policy's limits are charged together or not at
- * all. A single limit that threads charge at the same moment, with a burst of at least 64 per stripe (one
- * stripe per processor, from 2 to 16), is then charged through leases: each stripe of threads claims a
- * range of the key's time line at once (up to 256 permits, shorter as the key nears its limit) and takes
- * permits from it without writing the key's shared state, so a hot key scales with the cores charging it.
- * Leases never grant more than GCRA allows and a key charged by one thread at a time decides exactly as
- * without them; under contention, the remaining count of an allowed request counts what other threads'
- * leases hold as taken, and a request larger than what any lease has left, or permits a lease held while
- * their time passed, can cost a key a few permits (never grant one more). A decision allocates only the
- * decision it returns, and a lease per up to 256 decisions. Failure: never throws except for invalid
- * arguments.
+ * all. A single limit that threads keep charging at the same moment (8 collisions within a millisecond),
+ * with a burst of at least 64 per stripe (one stripe per processor, from 2 to 16), is from then on charged
+ * through leases: each stripe of threads claims a range of the key's time line at once (up to 256 permits,
+ * shorter as the key nears its limit) and takes permits from it without writing the key's shared state, so
+ * a hot key scales with the cores charging it. Leases never grant more than GCRA allows, and a key charged
+ * by one thread at a time decides exactly as without them. Under contention, the remaining count of an
+ * allowed request counts what other threads' leases hold as taken, and a request larger than what any
+ * lease has left, or permits a lease held while their time passed, can cost a key a few permits (never
+ * grant one more). A decision allocates only the decision it returns, and a lease per up to 256 decisions.
+ * Failure: never throws except for invalid arguments.
  * {@link #close()} ends the clock thread early; it is optional.
  */
 public final class LocalRateLimiter implements RateLimiter, AutoCloseable {
@@ -125,13 +125,18 @@ public final class LocalRateLimiter implements RateLimiter, AutoCloseable {
   public RateLimitDecision tryAcquire(String key, RateLimitPolicy policy, int permits) {
     policy.requirePermits(permits);
     Objects.requireNonNull(key, "key");
-    Object id = key.length() <= PLAIN_KEY_MAX_LENGTH ? key : new Digested(policy.storageKey(key));
+    Object id = key;
     String name = policy.name();
     List<Limit> limits = policy.limits();
     long now = nowMicros();
     while (true) {
       KeyState state = find(lookUp(id), name);
       if (state == null || !state.hasLimits(limits)) {
+        // Only a key that was not found needs its length checked: a longer key is never stored as it is.
+        if (id == key && key.length() > PLAIN_KEY_MAX_LENGTH) {
+          id = new Digested(policy.storageKey(key));
+          continue;
+        }
         state = install(id, name, limits);
       }
       RateLimitDecision decision = state.tryAcquire(now, permits);
@@ -188,6 +193,11 @@ public final class LocalRateLimiter implements RateLimiter, AutoCloseable {
   long keyCount() {
     states.cleanUp();
     return states.policy().eviction().orElseThrow().weightedSize().orElseThrow();
+  }
+
+  /** For tests: whether the key is held as it is (one longer than 256 characters is held as its digest). */
+  boolean holdsAsItIs(String key) {
+    return states.asMap().containsKey(key);
   }
 
   private static @Nullable KeyState find(@Nullable Object held, String name) {

@@ -44,6 +44,22 @@ class KeyStateTest {
   }
 
   @Test
+  void startsLeasingOnlyWhenCompareAndSetsKeepFailingWithinAMillisecond() {
+    for (int i = 0; i < 7; i++) {
+      state.contended(NOW + i * 100);
+    }
+    state.contended(NOW + 1_700); // more than a millisecond after the first: counting starts again
+    for (int i = 1; i < 7; i++) {
+      state.contended(NOW + 1_700 + i * 100);
+    }
+    assertThat(state.leases()).as("7 failures within a millisecond").isNull();
+
+    state.contended(NOW + 2_600);
+
+    assertThat(state.leases()).as("the 8th").isNotNull();
+  }
+
+  @Test
   void leasesTheLongestRangeFarFromTheLimitAndWritesTheTatOncePerLease() {
     state.startLeasing();
 

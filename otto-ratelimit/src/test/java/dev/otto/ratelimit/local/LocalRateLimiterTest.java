@@ -102,6 +102,22 @@ class LocalRateLimiterTest {
   }
 
   @Test
+  void holdsAKeyLongerThan256CharactersAsItsDigestOnly() {
+    LocalRateLimiter limiter = LocalRateLimiter.builder().clock(clock).build();
+    RateLimitPolicy policy = RateLimitPolicy.of("p", 1, Duration.ofHours(1));
+    String longest = "k".repeat(256);
+    String tooLong = "k".repeat(257);
+
+    limiter.tryAcquire(longest, policy);
+    assertThat(limiter.tryAcquire(tooLong, policy).allowed()).isTrue();
+    assertThat(limiter.tryAcquire(tooLong, policy).allowed()).as("found again by its digest").isFalse();
+
+    assertThat(limiter.holdsAsItIs(longest)).isTrue();
+    assertThat(limiter.holdsAsItIs(tooLong)).isFalse();
+    assertThat(limiter.keyCount()).isEqualTo(2);
+  }
+
+  @Test
   void holdsAtMostMaximumKeys() {
     LocalRateLimiter limiter = LocalRateLimiter.builder().clock(clock).maximumKeys(100).build();
     RateLimitPolicy policy = RateLimitPolicy.of("p", 1, Duration.ofHours(1));
