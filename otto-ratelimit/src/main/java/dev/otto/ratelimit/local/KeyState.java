@@ -17,7 +17,8 @@ import org.jspecify.annotations.Nullable;
  * allocating anything but the decision; a policy with several limits swaps an array of TATs as a whole.
  * {@link #NOTHING_STORED} marks a limit with no TAT yet: {@code max(NOTHING_STORED, now)} is {@code now},
  * exactly as an absent TAT is treated by {@link Gcra#evaluate} and the Redis script. A single limit that
- * several threads charge at once may hand out its permits through {@link Leases} instead.
+ * several threads keep charging at once hands out its permits through {@link Leases} instead, which
+ * allocate a lease per up to {@value Leases#MAX_SLOTS_PER_LEASE} permits.
  */
 final class KeyState {
 
