@@ -29,6 +29,9 @@ final class KeyState {
   private static final int CONTENDED_FAILURES = 8;
   private static final long CONTENTION_WINDOW_MICROS = 1_000;
 
+  /** The stripe argument that stands for the calling thread's stripe. */
+  private static final int CALLING_THREAD = -1;
+
   /** Stripes of {@link Leases} on this machine. */
   private static final int STRIPES = Leases.stripesForProcessors(Runtime.getRuntime().availableProcessors());
 
@@ -108,10 +111,13 @@ final class KeyState {
    * @return the decision, or {@code null} when another request changed the state meanwhile (try again)
    */
   @Nullable RateLimitDecision tryAcquire(long now, int permits) {
-    return tryAcquire(now, permits, Leases.stripeOfCurrentThread());
+    return tryAcquire(now, permits, CALLING_THREAD);
   }
 
-  /** {@link #tryAcquire(long, int)} for a thread of the given stripe (tests play several threads with it). */
+  /**
+   * {@link #tryAcquire(long, int)} for a thread of the given stripe (tests play several threads with it), or
+   * of the calling thread's with {@link #CALLING_THREAD}, which is only looked up when the key leases.
+   */
   @Nullable RateLimitDecision tryAcquire(long now, int permits, int stripe) {
     if (interval != 0) {
       return tryAcquireSingle(now, permits, stripe);
@@ -136,7 +142,8 @@ final class KeyState {
   private @Nullable RateLimitDecision tryAcquireSingle(long now, int permits, int stripe) {
     long charge = permits * interval;
     if (LEASING.getAcquire(this) instanceof Leases leased) {
-      return leased.tryAcquire(now, charge, stripe);
+      int threadStripe = stripe == CALLING_THREAD ? Leases.stripeOfCurrentThread() : stripe;
+      return leased.tryAcquire(now, charge, threadStripe);
     }
     long stored = (long) TAT.getAcquire(this);
     long newTat = Math.max(stored, now) + charge;

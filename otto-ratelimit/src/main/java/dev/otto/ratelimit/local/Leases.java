@@ -99,7 +99,7 @@ final class Leases {
    * @return the decision, or {@code null} when another request changed the TAT meanwhile (try again)
    */
   @Nullable RateLimitDecision tryAcquire(long now, long charge, int stripe) {
-    int home = (stripe & (stripes - 1)) * SPACING;
+    int home = placeOf(stripe);
     Lease own = (Lease) LEASES.getAcquire(leases, home);
     if (own != null && own != reserved) {
       long next = own.take(now, charge, tolerance);
@@ -159,7 +159,12 @@ final class Leases {
 
   /** For tests: the lease of a stripe, or null. */
   @Nullable Lease leaseOf(int stripe) {
-    return (Lease) LEASES.getAcquire(leases, (stripe & (stripes - 1)) * SPACING);
+    return (Lease) LEASES.getAcquire(leases, placeOf(stripe));
+  }
+
+  /** The index in {@link #leases} of a stripe's lease. */
+  private int placeOf(int stripe) {
+    return (stripe & (stripes - 1)) * SPACING;
   }
 
   /** A range of a key's time line, {@code [cursor, end)} still free, taken from the front. */

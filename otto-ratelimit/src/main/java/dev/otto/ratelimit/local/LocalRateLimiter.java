@@ -51,8 +51,8 @@ import org.jspecify.annotations.Nullable;
  * with a burst of at least 64 per stripe (one per processor, rounded up to a power of two from 2 to 16),
  * is from then on charged through leases: each stripe of threads claims a range of the key's time line at
  * once (up to 256 permits, shorter as the key nears its limit) and takes permits from it without writing
- * the key's shared state, so a hot key scales with the cores charging it. Leases never grant more than GCRA allows, and a key charged
- * by one thread at a time decides exactly as without them. Under contention, the remaining count of an
+ * the key's shared state, so a hot key scales with the cores charging it. Leases never grant more than
+ * GCRA allows, and a key charged by one thread at a time decides exactly as without them. Under contention, the remaining count of an
  * allowed request counts what other threads' leases hold as taken, and a request larger than what any
  * lease has left, or permits a lease held while their time passed, can cost a key a few permits (never
  * grant one more). A decision allocates only the decision it returns, and a lease per up to 256 decisions.
