@@ -34,7 +34,6 @@ import java.util.concurrent.Future;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
-import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.BiConsumer;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
@@ -81,11 +80,12 @@ import org.slf4j.LoggerFactory;
  * command timeout}, the connection is down, or Redis answers with an error, the decision fails with
  * {@link RateLimiterUnavailableException}; nothing is retried (wrap it in the fallback limiter to keep
  * deciding). A call that timed out is cancelled if it was not yet sent. {@link #tryAcquire} waits on the
- * caller's thread at most the timeout since the decision started; when the connection breaks meanwhile
- * (another call on it fails with an I/O error, as when Redis is killed), it gives up within 5 ms instead
- * of waiting until Lettuce fails the call too. Asynchronous decisions on a client the limiter created are
- * timed out by that client, on a timer that ticks every tenth of the timeout (at least 1 ms, at most
- * 100 ms): from a 2 ms timeout on, at most the timeout after they were sent and at most one tick earlier.
+ * caller's thread at most the timeout since the decision started. When the connection breaks meanwhile
+ * (another call on it fails with an I/O error, as when Redis is killed), it gives up within 5 ms, and an
+ * asynchronous decision fails at once, instead of waiting until Lettuce fails the call too (15–30 ms later
+ * on a busy machine). Asynchronous decisions on a client the limiter created are timed out by that client,
+ * on a timer that ticks every tenth of the timeout (at least 1 ms, at most 100 ms): from a 2 ms timeout
+ * on, at most the timeout after they were sent and at most one tick earlier.
  * On a client or connection of your own they are timed out by a timer of the JDK's.
  */
 public final class RedisRateLimiter implements RateLimiter, AutoCloseable {
@@ -120,13 +120,8 @@ public final class RedisRateLimiter implements RateLimiter, AutoCloseable {
   private final Prepared probe;
   private final List<RateLimitListener> listeners;
   private final ConcurrentHashMap<RateLimitPolicy, Prepared> prepared = new ConcurrentHashMap<>();
-  /**
-   * How often a script call failed because its connection broke (an I/O error). A synchronous call sent
-   * before the count moved can no longer be answered: Lettuce fails such calls only once it has processed
-   * the disconnect, which on a busy I/O thread took 15–30 ms after the error, so waiting for it would only
-   * delay the decision.
-   */
-  private final AtomicLong connectionLosses = new AtomicLong();
+  /** Script calls that failed because their connection broke; calls still waiting on it give up. */
+  private final ConnectionLosses connectionLosses = new ConnectionLosses();
   private volatile boolean closed;
 
   private RedisRateLimiter(RedisConnector connector, Builder builder, boolean clientTimesOutScripts) {
@@ -218,8 +213,8 @@ public final class RedisRateLimiter implements RateLimiter, AutoCloseable {
     connector.close();
   }
 
-  /** For tests: the count of connection losses that waiting script calls look at. */
-  AtomicLong connectionLosses() {
+  /** For tests: the connection losses that waiting script calls look at. */
+  ConnectionLosses connectionLosses() {
     return connectionLosses;
   }
 
@@ -264,7 +259,7 @@ public final class RedisRateLimiter implements RateLimiter, AutoCloseable {
     boolean reloading = false;
     while (true) {
       // Read before sending: a loss from now on may concern this call.
-      long losses = connectionLosses.get();
+      long losses = connectionLosses.count();
       Future<long[]> command;
       try {
         // This thread bounds the wait and cancels the call itself: the client need not time it too (with
@@ -310,7 +305,7 @@ public final class RedisRateLimiter implements RateLimiter, AutoCloseable {
           if (wait <= 0) {
             throw abandon(future, scriptCall, unavailable(e));
           }
-          if (scriptCall && connectionLosses.get() != lossesAtSend) {
+          if (scriptCall && connectionLosses.count() != lossesAtSend) {
             throw abandon(future, true,
                 unavailable("the connection to Redis broke while the rate-limit script call was waiting", null));
           }
@@ -478,7 +473,7 @@ public final class RedisRateLimiter implements RateLimiter, AutoCloseable {
    * first (the reply, a failure, the timeout) wins.
    */
   private final class AsyncCall extends CompletableFuture<RateLimitDecision>
-      implements BiConsumer<long[], Throwable> {
+      implements BiConsumer<long[], Throwable>, ConnectionLosses.Waiter {
 
     private final String[] keys;
     private final String[] args;
@@ -487,6 +482,7 @@ public final class RedisRateLimiter implements RateLimiter, AutoCloseable {
     private @Nullable StatefulRedisConnection<String, String> connection;
     private boolean reloading;
     private volatile @Nullable Future<long[]> command;
+    private volatile long lossesAtSend;
     private @Nullable CompletableFuture<Void> timer;
 
     AsyncCall(String[] keys, String[] args, List<Limit> limits) {
@@ -524,6 +520,9 @@ public final class RedisRateLimiter implements RateLimiter, AutoCloseable {
       }
       this.connection = connection;
       this.reloading = reloading;
+      // Read and registered before sending: a loss from now on may concern this call.
+      lossesAtSend = connectionLosses.count();
+      connectionLosses.await(this);
       ScriptCall sent;
       try {
         sent = RedisRateLimiter.this.send(connection, keys, args, reloading, false);
@@ -532,7 +531,21 @@ public final class RedisRateLimiter implements RateLimiter, AutoCloseable {
         return;
       }
       command = sent;
+      if (isDone()) {
+        sent.cancel(false); // the connection broke while it was being sent
+        return;
+      }
       sent.whenComplete(this);
+    }
+
+    @Override
+    public long lossesAtSend() {
+      return lossesAtSend;
+    }
+
+    @Override
+    public void connectionBroke() {
+      fail(unavailable("the connection to Redis broke while the rate-limit script call was waiting", null));
     }
 
     /** The reply of the script call, on a Lettuce thread. */
@@ -556,6 +569,7 @@ public final class RedisRateLimiter implements RateLimiter, AutoCloseable {
         fail(e);
         return;
       }
+      connectionLosses.done(this);
       if (complete(decision)) {
         disarmTimer();
         notifyListeners(startedNanos, null);
@@ -563,6 +577,7 @@ public final class RedisRateLimiter implements RateLimiter, AutoCloseable {
     }
 
     private void fail(Throwable failure) {
+      connectionLosses.done(this);
       RateLimiterUnavailableException unavailable = unavailable(failure);
       if (!completeExceptionally(unavailable)) {
         return;

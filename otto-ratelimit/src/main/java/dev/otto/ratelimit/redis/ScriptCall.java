@@ -6,7 +6,6 @@ import io.lettuce.core.protocol.Command;
 import io.lettuce.core.protocol.CommandArgs;
 import io.lettuce.core.protocol.CommandType;
 import java.io.IOException;
-import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * One call of the GCRA script ({@code EVALSHA}, or {@code EVAL} to reload it), dispatched on the connection
@@ -16,17 +15,19 @@ import java.util.concurrent.atomic.AtomicLong;
  * own for the call: a caller that waits with a deadline cancels the call itself, and a timer armed and
  * cancelled per decision would only cost the waiting thread time.
  *
- * <p>A call failed with an I/O error (its connection broke) counts a connection loss on its limiter, which
- * lets the limiter's other waiting calls give up at once instead of when Lettuce gets round to failing them.
+ * <p>A call failed with an I/O error (its connection broke) counts a {@linkplain ConnectionLosses connection
+ * loss} on its limiter, which lets the limiter's other waiting calls give up at once instead of when Lettuce
+ * gets round to failing them.
  */
 final class ScriptCall extends AsyncCommand<String, String, long[]> {
 
   /** Whether whoever waits for this call bounds the wait and cancels the call itself. */
   final boolean timedByCaller;
 
-  private final AtomicLong connectionLosses;
+  private final ConnectionLosses connectionLosses;
 
-  private ScriptCall(Command<String, String, long[]> command, boolean timedByCaller, AtomicLong connectionLosses) {
+  private ScriptCall(Command<String, String, long[]> command, boolean timedByCaller,
+      ConnectionLosses connectionLosses) {
     super(command);
     this.timedByCaller = timedByCaller;
     this.connectionLosses = connectionLosses;
@@ -40,7 +41,7 @@ final class ScriptCall extends AsyncCommand<String, String, long[]> {
    *     with an I/O error
    */
   static ScriptCall of(GcraScript script, String[] keys, String[] args, boolean reload, boolean timedByCaller,
-      AtomicLong connectionLosses) {
+      ConnectionLosses connectionLosses) {
     CommandArgs<String, String> commandArgs = new CommandArgs<>(StringCodec.UTF8)
         .add(reload ? script.source : script.sha)
         .add(keys.length)
@@ -55,9 +56,11 @@ final class ScriptCall extends AsyncCommand<String, String, long[]> {
   /** Lettuce fails the call in progress with the I/O error at once, the others only after the disconnect. */
   @Override
   public boolean completeExceptionally(Throwable failure) {
+    // This call first, with its own error; then the others, which cannot be answered either.
+    boolean completed = super.completeExceptionally(failure);
     if (failure instanceof IOException) {
-      connectionLosses.incrementAndGet();
+      connectionLosses.lost();
     }
-    return super.completeExceptionally(failure);
+    return completed;
   }
 }

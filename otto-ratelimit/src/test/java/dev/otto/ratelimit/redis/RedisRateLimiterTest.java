@@ -206,30 +206,36 @@ class RedisRateLimiterTest {
   }
 
   @Test
-  void givesUpAWaitingDecisionAsSoonAsAnotherCallOnItsConnectionFailsWithAnIoError() throws Exception {
+  void givesUpWaitingDecisionsAsSoonAsAnotherCallOnTheirConnectionFailsWithAnIoError() throws Exception {
     try (RedisRateLimiter limiter = limiter().commandTimeout(Duration.ofSeconds(30)).build()) {
       limiter.tryAcquire("k", policy);
       server.pause();
       try {
         CompletableFuture<RateLimitDecision> waiting = CompletableFuture.supplyAsync(() -> limiter.tryAcquire("k", policy));
+        CompletableFuture<RateLimitDecision> waitingAsync = limiter.tryAcquireAsync("k", policy, 1).toCompletableFuture();
         assertThatThrownBy(() -> waiting.get(200, TimeUnit.MILLISECONDS)).isInstanceOf(TimeoutException.class);
+        assertThat(waitingAsync).isNotDone();
 
-        // What Lettuce does to the call in progress when the connection breaks; the waiting decision gives up
-        // within its 30 s timeout only if it learns of that (repeated in case it had not been sent yet).
-        Waiting.awaitTrue(Duration.ofSeconds(5), "the waiting decision to give up", () -> {
+        // What Lettuce does to the call in progress when the connection breaks; the waiting decisions give up
+        // within their 30 s timeout only if they learn of that (repeated in case one had not been sent yet).
+        Waiting.awaitTrue(Duration.ofSeconds(5), "the waiting decisions to give up", () -> {
           ScriptCall.of(GcraScript.load(), new String[] {"other"}, new String[] {"1"}, false, true,
               limiter.connectionLosses()).completeExceptionally(new SocketException("Connection reset"));
-          return waiting.isDone();
+          return waiting.isDone() && waitingAsync.isDone();
         });
-        assertThatThrownBy(waiting::join)
-            .isInstanceOf(CompletionException.class)
-            .cause().isInstanceOf(RateLimiterUnavailableException.class)
-            .hasMessageContaining("connection to Redis broke");
+        for (CompletableFuture<RateLimitDecision> decision : List.of(waiting, waitingAsync)) {
+          assertThatThrownBy(decision::join)
+              .isInstanceOf(CompletionException.class)
+              .cause().isInstanceOf(RateLimiterUnavailableException.class)
+              .hasMessageContaining("connection to Redis broke");
+        }
       } finally {
         server.resume();
       }
       // Calls sent after the loss are not affected by it.
       assertThat(limiter.tryAcquire("k", policy).allowed()).isTrue();
+      assertThat(limiter.tryAcquireAsync("k", policy, 1).toCompletableFuture().get(5, TimeUnit.SECONDS).allowed())
+          .isTrue();
     }
   }
 

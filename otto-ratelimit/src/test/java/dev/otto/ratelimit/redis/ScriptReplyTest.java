@@ -11,8 +11,9 @@ import java.net.SocketException;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.Test;
 
 /** How a script call reads its reply and which calls a client Otto created times out itself. */
@@ -67,12 +68,12 @@ class ScriptReplyTest {
   @Test
   void sendsEvalshaWithKeysAndArgumentsOrEvalWithTheSourceToReload() {
     GcraScript script = GcraScript.load();
-    ScriptCall call = ScriptCall.of(script, KEYS, ARGS, false, true, new AtomicLong());
+    ScriptCall call = ScriptCall.of(script, KEYS, ARGS, false, true, new ConnectionLosses());
     assertThat(call.getType()).isEqualTo(CommandType.EVALSHA);
     assertThat(call.getArgs().toCommandString())
         .isEqualTo(script.sha + " 1 key<" + KEYS[0] + "> value<1> value<6000000> value<60000000>");
 
-    ScriptCall reload = ScriptCall.of(script, KEYS, ARGS, true, false, new AtomicLong());
+    ScriptCall reload = ScriptCall.of(script, KEYS, ARGS, true, false, new ConnectionLosses());
     assertThat(reload.getType()).isEqualTo(CommandType.EVAL);
     assertThat(reload.getArgs().toCommandString()).startsWith(script.source);
   }
@@ -82,11 +83,11 @@ class ScriptReplyTest {
     ScriptTimeouts timeouts = new ScriptTimeouts(Duration.ofMillis(50));
     GcraScript script = GcraScript.load();
 
-    assertThat(timeouts.getTimeout(ScriptCall.of(script, KEYS, ARGS, false, true, new AtomicLong()))).isZero();
+    assertThat(timeouts.getTimeout(ScriptCall.of(script, KEYS, ARGS, false, true, new ConnectionLosses()))).isZero();
     // One tick (a tenth) less than the command timeout: the timer fires up to a tick after a timeout is due.
-    assertThat(timeouts.getTimeout(ScriptCall.of(script, KEYS, ARGS, false, false, new AtomicLong())))
+    assertThat(timeouts.getTimeout(ScriptCall.of(script, KEYS, ARGS, false, false, new ConnectionLosses())))
         .isEqualTo(TimeUnit.MILLISECONDS.toNanos(45));
-    assertThat(new ScriptTimeouts(Duration.ofMillis(1)).getTimeout(ScriptCall.of(script, KEYS, ARGS, false, false, new AtomicLong())))
+    assertThat(new ScriptTimeouts(Duration.ofMillis(1)).getTimeout(ScriptCall.of(script, KEYS, ARGS, false, false, new ConnectionLosses())))
         .isEqualTo(TimeUnit.MILLISECONDS.toNanos(1));
     assertThat(timeouts.getTimeout(new Command<>(CommandType.PING, new StatusOutput<>(StringCodec.UTF8))))
         .isEqualTo(TimeUnit.SECONDS.toNanos(60));
@@ -96,15 +97,51 @@ class ScriptReplyTest {
   @Test
   void countsAConnectionLossWhenFailedWithAnIoErrorOnly() {
     GcraScript script = GcraScript.load();
-    AtomicLong losses = new AtomicLong();
+    ConnectionLosses losses = new ConnectionLosses();
 
     ScriptCall refused = ScriptCall.of(script, KEYS, ARGS, false, true, losses);
     refused.completeExceptionally(new RedisException("Currently not connected. Commands are rejected."));
-    assertThat(losses).hasValue(0);
+    assertThat(losses.count()).isZero();
 
     ScriptCall reset = ScriptCall.of(script, KEYS, ARGS, false, true, losses);
     assertThat(reset.completeExceptionally(new SocketException("Connection reset"))).isTrue();
     assertThat(reset).isCompletedExceptionally();
-    assertThat(losses).hasValue(1);
+    assertThat(losses.count()).isEqualTo(1);
+  }
+
+  @Test
+  void tellsTheWaitersSentBeforeALossAndNoOthers() {
+    ConnectionLosses losses = new ConnectionLosses();
+    List<String> told = new ArrayList<>();
+    ConnectionLosses.Waiter sentBefore = waiter("before", losses.count(), told);
+    ConnectionLosses.Waiter finished = waiter("finished", losses.count(), told);
+    losses.await(sentBefore);
+    losses.await(finished);
+    losses.done(finished);
+
+    ScriptCall.of(GcraScript.load(), KEYS, ARGS, false, true, losses)
+        .completeExceptionally(new SocketException("Connection reset"));
+    assertThat(told).containsExactly("before");
+
+    // A call sent after that loss hears only of the next one.
+    losses.done(sentBefore);
+    ConnectionLosses.Waiter sentAfter = waiter("after", losses.count(), told);
+    losses.await(sentAfter);
+    losses.lost();
+    assertThat(told).containsExactly("before", "after");
+  }
+
+  private static ConnectionLosses.Waiter waiter(String name, long lossesAtSend, List<String> told) {
+    return new ConnectionLosses.Waiter() {
+      @Override
+      public long lossesAtSend() {
+        return lossesAtSend;
+      }
+
+      @Override
+      public void connectionBroke() {
+        told.add(name);
+      }
+    };
   }
 }
