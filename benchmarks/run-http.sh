@@ -3,7 +3,8 @@
 # baselines in the same run; appends a dated section to benchmarks/RESULTS.md:
 #   1. Filter overhead (issue 8; target ≥ 0.90× throughput, p95 < 200 ms): all five Otto components on (the
 #      default) against all off, 3 repetitions alternating on, off, on, off, on, off, each in a fresh JVM;
-#      per instance `wrk -t2 -c32 -d15s --latency` after a 10 s warm-up on
+#      per instance `wrk -t2 -c32 -d15s --latency` after a 45 s warm-up (the all-on JVM was still compiling
+#      after 10 s and reached its steady rate only after 30-45 s of load) on
 #        a. GET /api/payments/count (passes every filter, no rule matches) and
 #        b. GET /api/greeting with a new X-Api-Key on every request (http/greeting.lua), the policy's quota
 #           raised in both variants so that nothing is rejected: every request is a real limiter decision.
@@ -14,7 +15,7 @@
 #   3. HttpReport (plain JDK, source-file mode) writes the section: machine, medians and spreads, ratios,
 #      PASS/FAIL. The section is printed, and appended to benchmarks/RESULTS.md unless --no-results.
 # Every JVM: java -Xms256m -Xmx256m -XX:+UseParallelGC -jar otto-demo.jar --server.port=<free port>, started
-# from a copy of the jar, waited for (GET /health = 200) and stopped by its pid. About 11 minutes of load on
+# from a copy of the jar, waited for (GET /health = 200) and stopped by its pid. About 18 minutes of load on
 # 2 cores, plus the build and, while the 1-minute load is above 2.0, up to 5 minutes of waiting (then it measures anyway).
 #
 # Usage: bash benchmarks/run-http.sh [--no-build] [--no-results] [--only overhead|idempotency] [--smoke]
@@ -41,7 +42,7 @@ DEMO_JAR="$ROOT/examples/otto-demo/target/otto-demo.jar"
 JVM_OPTS=(-Xms256m -Xmx256m -XX:+UseParallelGC)
 OVERHEAD_WRK=(-t2 -c32 --latency)
 OVERHEAD_SECONDS=15
-OVERHEAD_WARMUP=10
+OVERHEAD_WARMUP=45
 REPETITIONS=3
 IDEM_WRK=(-t2 -c16 --latency)
 IDEM_SECONDS=10

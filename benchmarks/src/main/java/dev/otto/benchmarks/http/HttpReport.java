@@ -230,7 +230,7 @@ public final class HttpReport {
         + " warm-up makes the first request, so every measured request is a replay). All other components stay"
         + " on in (2).");
     out.add("");
-    out.add("**Reproduce** (about 12 minutes on 2 cores, plus up to 5 minutes' wait while the 1-minute load is above 2.0; needs `wrk`, `curl`, `redis-cli`, `psql`, the Redis and"
+    out.add("**Reproduce** (about 19 minutes on 2 cores, plus up to 5 minutes' wait while the 1-minute load is above 2.0; needs `wrk`, `curl`, `redis-cli`, `psql`, the Redis and"
         + " PostgreSQL named below, of which it only touches its own keys and table):"
         + " `bash benchmarks/run-http.sh` (`--no-build` reuses the demo jar, `--no-results` only prints).");
     out.add("");
