@@ -306,8 +306,7 @@ public final class RedisRateLimiter implements RateLimiter, AutoCloseable {
             throw abandon(future, scriptCall, unavailable(e));
           }
           if (scriptCall && connectionLosses.count() != lossesAtSend) {
-            throw abandon(future, true,
-                unavailable("the connection to Redis broke while the rate-limit script call was waiting", null));
+            throw abandon(future, true, brokenConnection());
           }
         }
       }
@@ -379,6 +378,11 @@ public final class RedisRateLimiter implements RateLimiter, AutoCloseable {
 
   private RateLimiterUnavailableException unavailable(String message, @Nullable Throwable cause) {
     return new RateLimiterUnavailableException(message, cause);
+  }
+
+  /** The failure of a call still waiting when a {@linkplain ConnectionLosses connection loss} was counted. */
+  private RateLimiterUnavailableException brokenConnection() {
+    return unavailable("the connection to Redis broke while the rate-limit script call was waiting", null);
   }
 
   private RateLimiterUnavailableException unavailable(Throwable failure) {
@@ -545,7 +549,7 @@ public final class RedisRateLimiter implements RateLimiter, AutoCloseable {
 
     @Override
     public void connectionBroke() {
-      fail(unavailable("the connection to Redis broke while the rate-limit script call was waiting", null));
+      fail(brokenConnection());
     }
 
     /** The reply of the script call, on a Lettuce thread. */
