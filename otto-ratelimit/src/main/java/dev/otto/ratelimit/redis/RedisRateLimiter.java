@@ -65,12 +65,12 @@ import org.slf4j.LoggerFactory;
  * <p><b>Ownership.</b> Given a {@linkplain Builder#uri(String) URI}, the limiter creates and owns a Lettuce
  * client and its connection and closes both in {@link #close()}; that client rejects commands while
  * disconnected, reconnects within about a second, and sends the commands that callers queue at the same
- * time in one socket write (Netty's {@code FlushConsolidationHandler}), which cut the system time per
- * decision by a third (blocking) to a half (asynchronous) under 16 concurrent callers. Given a {@linkplain Builder#client(RedisClient)
- * client}, it opens and closes its own connection and never closes the client. Given a
- * {@linkplain Builder#connection(StatefulRedisConnection) connection}, it never closes it. With a client
- * or connection of your own, prefer {@code DisconnectedBehavior.REJECT_COMMANDS} and a reconnect delay of
- * at most a second, so that an outage fails fast and the limiter is back soon after Redis.
+ * time in one socket write (Netty's {@code FlushConsolidationHandler}). Given a
+ * {@linkplain Builder#client(RedisClient) client}, it opens and closes its own connection and never closes
+ * the client. Given a {@linkplain Builder#connection(StatefulRedisConnection) connection}, it never closes
+ * it. With a client or connection of your own, prefer {@code DisconnectedBehavior.REJECT_COMMANDS} and a
+ * reconnect delay of at most a second, so that an outage fails fast and the limiter is back soon after
+ * Redis.
  *
  * <p><b>Threading.</b> Thread-safe; all callers share one connection and Lettuce pipelines their calls.
  * Asynchronous decisions complete on a Lettuce thread, so dependent stages must not block, and the
