@@ -1,6 +1,5 @@
 package dev.otto.ratelimit.redis;
 
-import io.lettuce.core.codec.StringCodec;
 import io.lettuce.core.protocol.AsyncCommand;
 import io.lettuce.core.protocol.Command;
 import io.lettuce.core.protocol.CommandArgs;
@@ -20,6 +19,9 @@ import java.io.IOException;
  * gets round to failing them.
  */
 final class ScriptCall extends AsyncCommand<String, String, long[]> {
+
+  /** Stateless: encodes the keys and arguments of every call. */
+  private static final ExactUtf8Codec ARGUMENTS = new ExactUtf8Codec();
 
   /** Whether whoever waits for this call bounds the wait and cancels the call itself. */
   final boolean timedByCaller;
@@ -42,7 +44,7 @@ final class ScriptCall extends AsyncCommand<String, String, long[]> {
    */
   static ScriptCall of(GcraScript script, String[] keys, String[] args, boolean reload, boolean timedByCaller,
       ConnectionLosses connectionLosses) {
-    CommandArgs<String, String> commandArgs = new CommandArgs<>(StringCodec.UTF8)
+    CommandArgs<String, String> commandArgs = new CommandArgs<>(ARGUMENTS)
         .add(reload ? script.source : script.sha)
         .add(keys.length)
         .addKeys(keys)
