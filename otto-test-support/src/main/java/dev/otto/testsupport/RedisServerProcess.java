@@ -11,9 +11,12 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
+import java.util.function.IntFunction;
 import java.util.stream.Stream;
 import org.jspecify.annotations.Nullable;
 
@@ -53,16 +56,20 @@ public final class RedisServerProcess implements AutoCloseable {
     private final Path directory;
     private final Path log;
     private final int port;
+    /** Options beyond the fixed ones, the same at every restart (cluster mode and its bus port). */
+    private final List<String> options;
     private final Thread shutdownHook;
     private volatile Process process;
     private boolean paused;
     private boolean closed;
 
-    private RedisServerProcess(Path executable, Path directory, Path log, int port, Process process) {
+    private RedisServerProcess(Path executable, Path directory, Path log, int port, List<String> options,
+            Process process) {
         this.executable = executable;
         this.directory = directory;
         this.log = log;
         this.port = port;
+        this.options = options;
         this.process = process;
         this.shutdownHook = new Thread(this::killOnShutdown, "otto-redis-server-" + port + "-shutdown");
         Runtime.getRuntime().addShutdownHook(shutdownHook);
@@ -80,6 +87,29 @@ public final class RedisServerProcess implements AutoCloseable {
      * @throws UncheckedIOException  if the temporary directory cannot be created
      */
     public static RedisServerProcess start() {
+        return start(port -> List.of());
+    }
+
+    /**
+     * Starts a server in cluster mode, as {@link #start()} does otherwise: its cluster bus listens on another
+     * free port, its node table ({@code nodes.conf}) lives in its directory and survives {@link #restart()},
+     * a peer is considered failed after a second without answers, and it serves the slots it has even while
+     * others are uncovered. It knows no other node and holds no slots until told ({@link RedisClusterProcesses}
+     * does both).
+     *
+     * @return the running node; close it when done
+     * @throws IllegalStateException as {@link #start()}
+     */
+    static RedisServerProcess startClusterNode() {
+        return start(port -> List.of(
+                "--cluster-enabled", "yes",
+                "--cluster-port", Integer.toString(freePortOtherThan(port)),
+                "--cluster-config-file", "nodes.conf",
+                "--cluster-node-timeout", "1000",
+                "--cluster-require-full-coverage", "no"));
+    }
+
+    private static RedisServerProcess start(IntFunction<List<String>> optionsForPort) {
         Path executable = findExecutable();
         Path directory;
         try {
@@ -91,9 +121,10 @@ public final class RedisServerProcess implements AutoCloseable {
         String lastProblem = "";
         for (int attempt = 1; attempt <= PORT_ATTEMPTS; attempt++) {
             int port = freePort();
-            Launch launch = launch(executable, directory, log, port, deadline(START_TIMEOUT));
+            List<String> options = optionsForPort.apply(port);
+            Launch launch = launch(executable, directory, log, port, options, deadline(START_TIMEOUT));
             if (launch.answering()) {
-                return new RedisServerProcess(executable, directory, log, port, launch.process());
+                return new RedisServerProcess(executable, directory, log, port, options, launch.process());
             }
             if (!launch.portTaken()) {
                 throw new IllegalStateException(launch.problem());
@@ -120,6 +151,19 @@ public final class RedisServerProcess implements AutoCloseable {
      */
     public int port() {
         return port;
+    }
+
+    /**
+     * Returns the port of the cluster bus of a {@linkplain #startClusterNode() cluster node}.
+     *
+     * @throws IllegalStateException if this server is not a cluster node
+     */
+    int clusterPort() {
+        int option = options.indexOf("--cluster-port");
+        if (option < 0) {
+            throw new IllegalStateException("redis-server on port " + port + " is not a cluster node");
+        }
+        return Integer.parseInt(options.get(option + 1));
     }
 
     /**
@@ -172,7 +216,7 @@ public final class RedisServerProcess implements AutoCloseable {
         killProcess();
         long deadline = deadline(START_TIMEOUT);
         while (true) {
-            Launch launch = launch(executable, directory, log, port, deadline);
+            Launch launch = launch(executable, directory, log, port, options, deadline);
             if (launch.answering()) {
                 process = launch.process();
                 return;
@@ -363,17 +407,20 @@ public final class RedisServerProcess implements AutoCloseable {
     private record Launch(Process process, boolean answering, boolean portTaken, String problem) {
     }
 
-    private static Launch launch(Path executable, Path directory, Path log, int port, long deadline) {
+    private static Launch launch(Path executable, Path directory, Path log, int port, List<String> options,
+            long deadline) {
         long logStart = sizeOf(log);
+        List<String> command = new ArrayList<>(List.of(executable.toString(),
+                "--port", Integer.toString(port),
+                "--bind", HOST,
+                "--save", "",
+                "--appendonly", "no",
+                "--daemonize", "no",
+                "--dir", directory.toString()));
+        command.addAll(options);
         Process process;
         try {
-            process = new ProcessBuilder(executable.toString(),
-                    "--port", Integer.toString(port),
-                    "--bind", HOST,
-                    "--save", "",
-                    "--appendonly", "no",
-                    "--daemonize", "no",
-                    "--dir", directory.toString())
+            process = new ProcessBuilder(command)
                     .directory(directory.toFile())
                     .redirectErrorStream(true)
                     .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()))
@@ -448,6 +495,15 @@ public final class RedisServerProcess implements AutoCloseable {
             return socket.getLocalPort();
         } catch (IOException e) {
             throw new UncheckedIOException("cannot find a free port on " + HOST, e);
+        }
+    }
+
+    private static int freePortOtherThan(int taken) {
+        while (true) {
+            int port = freePort();
+            if (port != taken) {
+                return port;
+            }
         }
     }
 
