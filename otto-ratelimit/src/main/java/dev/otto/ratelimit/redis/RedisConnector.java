@@ -1,7 +1,10 @@
 package dev.otto.ratelimit.redis;
 
+import io.lettuce.core.AbstractRedisClient;
 import io.lettuce.core.RedisClient;
-import io.lettuce.core.api.StatefulRedisConnection;
+import io.lettuce.core.RedisURI;
+import io.lettuce.core.api.StatefulConnection;
+import io.lettuce.core.cluster.RedisClusterClient;
 import io.lettuce.core.codec.StringCodec;
 import io.lettuce.core.resource.ClientResources;
 import io.netty.util.Timer;
@@ -17,7 +20,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Holds the one connection the Redis limiter uses and knows who owns what.
+ * Holds the one connection the Redis limiter uses (to a standalone Redis, or a cluster connection that
+ * routes each call to the node owning its keys' slot) and knows who owns what.
  *
  * <p>When Otto opens the connection (from a URI or a user's client) and the first attempt fails, for
  * example because Redis is not up yet, it tries again every {@link #RETRY_DELAY} in the background, so an
@@ -30,19 +34,19 @@ final class RedisConnector implements AutoCloseable {
 
   static final Duration RETRY_DELAY = Duration.ofSeconds(1);
 
-  private final @Nullable Supplier<CompletableFuture<StatefulRedisConnection<String, String>>> opener;
-  private final @Nullable RedisClient client;
+  private final @Nullable Supplier<CompletableFuture<StatefulConnection<String, String>>> opener;
+  private final @Nullable AbstractRedisClient client;
   private final boolean ownsClient;
   private final @Nullable ClientResources ownedResources;
   private final @Nullable Timer ownedTimer;
   private final Executor executor;
-  private volatile CompletableFuture<StatefulRedisConnection<String, String>> current;
+  private volatile CompletableFuture<StatefulConnection<String, String>> current;
   private volatile boolean closed;
 
   private RedisConnector(
-      @Nullable Supplier<CompletableFuture<StatefulRedisConnection<String, String>>> opener,
-      @Nullable RedisClient client, boolean ownsClient, @Nullable ClientResources ownedResources,
-      @Nullable Timer ownedTimer, @Nullable StatefulRedisConnection<String, String> given) {
+      @Nullable Supplier<CompletableFuture<StatefulConnection<String, String>>> opener,
+      @Nullable AbstractRedisClient client, boolean ownsClient, @Nullable ClientResources ownedResources,
+      @Nullable Timer ownedTimer, @Nullable StatefulConnection<String, String> given) {
     this.opener = opener;
     this.client = client;
     this.ownsClient = ownsClient;
@@ -58,10 +62,15 @@ final class RedisConnector implements AutoCloseable {
   }
 
   /** Otto created the client (and its resources and their timer, which they do not stop) and closes everything. */
-  static RedisConnector owning(
-      RedisClient client, io.lettuce.core.RedisURI uri, ClientResources resources, Timer timer) {
-    return new RedisConnector(() -> client.connectAsync(StringCodec.UTF8, uri).toCompletableFuture(),
+  static RedisConnector owning(RedisClient client, RedisURI uri, ClientResources resources, Timer timer) {
+    return new RedisConnector(() -> client.connectAsync(StringCodec.UTF8, uri).toCompletableFuture()
+            .<StatefulConnection<String, String>>thenApply(connection -> connection),
         client, true, resources, timer, null);
+  }
+
+  /** Otto created the cluster client (and its resources and their timer) and closes everything. */
+  static RedisConnector owning(RedisClusterClient client, ClientResources resources, Timer timer) {
+    return new RedisConnector(() -> connect(client), client, true, resources, timer, null);
   }
 
   /** The user's client: Otto opens and closes its own connection, never the client. */
@@ -69,14 +78,28 @@ final class RedisConnector implements AutoCloseable {
     // RedisClient has no asynchronous connect without a URI; run the blocking one off the caller's thread,
     // on the client's computation pool (not its I/O threads, which complete the connect).
     return new RedisConnector(
-        () -> CompletableFuture.supplyAsync(() -> client.connect(StringCodec.UTF8),
+        () -> CompletableFuture.<StatefulConnection<String, String>>supplyAsync(
+            () -> client.connect(StringCodec.UTF8),
             client.getResources().eventExecutorGroup()),
         client, false, null, null, null);
   }
 
-  /** The user's connection: Otto uses it and never closes it. */
-  static RedisConnector borrowing(StatefulRedisConnection<String, String> connection) {
+  /** The user's cluster client: Otto opens and closes its own connection, never the client. */
+  static RedisConnector sharing(RedisClusterClient client) {
+    return new RedisConnector(() -> connect(client), client, false, null, null, null);
+  }
+
+  /** The user's connection (standalone or cluster): Otto uses it and never closes it. */
+  static RedisConnector borrowing(StatefulConnection<String, String> connection) {
     return new RedisConnector(null, null, false, null, null, connection);
+  }
+
+  private static CompletableFuture<StatefulConnection<String, String>> connect(RedisClusterClient client) {
+    // An asynchronous cluster connect needs the topology first; reading it (again) also finds a cluster that
+    // was not up at the previous attempt.
+    return client.refreshPartitionsAsync().toCompletableFuture()
+        .thenCompose(topology -> client.connectAsync(StringCodec.UTF8))
+        .<StatefulConnection<String, String>>thenApply(connection -> connection);
   }
 
   /**
@@ -91,7 +114,7 @@ final class RedisConnector implements AutoCloseable {
    * Returns the connection: completed when connected, pending during the first attempt, failed while
    * Otto's connection attempts fail (the next one is already scheduled).
    */
-  CompletableFuture<StatefulRedisConnection<String, String>> connection() {
+  CompletableFuture<StatefulConnection<String, String>> connection() {
     return current;
   }
 
@@ -99,7 +122,7 @@ final class RedisConnector implements AutoCloseable {
     if (closed || opener == null || client == null) {
       return;
     }
-    CompletableFuture<StatefulRedisConnection<String, String>> attempt;
+    CompletableFuture<StatefulConnection<String, String>> attempt;
     try {
       attempt = opener.get();
     } catch (RuntimeException e) {
@@ -132,7 +155,7 @@ final class RedisConnector implements AutoCloseable {
     }
     closed = true;
     if (opener != null) {
-      CompletableFuture<StatefulRedisConnection<String, String>> last = current;
+      CompletableFuture<StatefulConnection<String, String>> last = current;
       if (last.isDone() && !last.isCompletedExceptionally()) {
         last.join().close();
       }

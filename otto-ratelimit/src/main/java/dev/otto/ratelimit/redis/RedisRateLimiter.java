@@ -13,13 +13,20 @@ import io.lettuce.core.RedisCommandTimeoutException;
 import io.lettuce.core.RedisNoScriptException;
 import io.lettuce.core.RedisURI;
 import io.lettuce.core.SocketOptions;
+import io.lettuce.core.api.StatefulConnection;
 import io.lettuce.core.api.StatefulRedisConnection;
+import io.lettuce.core.cluster.ClusterClientOptions;
+import io.lettuce.core.cluster.ClusterTopologyRefreshOptions;
+import io.lettuce.core.cluster.RedisClusterClient;
+import io.lettuce.core.cluster.api.StatefulRedisClusterConnection;
 import io.lettuce.core.resource.ClientResources;
 import io.lettuce.core.resource.DefaultClientResources;
 import io.lettuce.core.resource.Delay;
 import io.netty.util.HashedWheelTimer;
 import io.netty.util.concurrent.DefaultThreadFactory;
+import io.lettuce.core.cluster.RedisClusterURIUtil;
 import java.io.Serial;
+import java.net.URI;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -34,6 +41,7 @@ import java.util.concurrent.Future;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.BiConsumer;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
@@ -57,20 +65,29 @@ import org.slf4j.LoggerFactory;
  * <p><b>Storage.</b> Each limit of a policy is one key,
  * {@code <prefix>{<policy>:<key>}:<quota>:<periodMicros>}, holding the limit's theoretical arrival time in
  * microseconds (stored format 1). The braces are a Redis Cluster hash tag, so all keys of one call share a
- * slot. Keys longer than 256 characters are replaced by a digest
+ * slot and one script call decides on the one node that owns it. Keys longer than 256 characters are replaced by a digest
  * ({@link RateLimitPolicy#storageKey(String)}), and every key expires by itself once its limit is full
  * again. A script missing from Redis ({@code NOSCRIPT}, after a restart or {@code SCRIPT FLUSH}) is sent
  * once more with {@code EVAL}, which reloads it.
  *
- * <p><b>Ownership.</b> Given a {@linkplain Builder#uri(String) URI}, the limiter creates and owns a Lettuce
+ * <p><b>Ownership.</b> Given a {@linkplain Builder#uri(String) URI} (or a
+ * {@linkplain Builder#clusterUri(String) cluster's seed nodes}), the limiter creates and owns a Lettuce
  * client and its connection and closes both in {@link #close()}; that client rejects commands while
  * disconnected, reconnects within about a second, and sends the commands that callers queue at the same
  * time in one socket write (Netty's {@code FlushConsolidationHandler}). Given a
- * {@linkplain Builder#client(RedisClient) client}, it opens and closes its own connection and never closes
- * the client. Given a {@linkplain Builder#connection(StatefulRedisConnection) connection}, it never closes
- * it. With a client or connection of your own, prefer {@code DisconnectedBehavior.REJECT_COMMANDS} and a
+ * {@linkplain Builder#client(RedisClient) client} (or {@linkplain Builder#client(RedisClusterClient) cluster
+ * client}), it opens and closes its own connection and never closes the client. Given a
+ * {@linkplain Builder#connection(StatefulRedisConnection) connection} (or
+ * {@linkplain Builder#connection(StatefulRedisClusterConnection) cluster connection}), it never closes it.
+ * With a client or connection of your own, prefer {@code DisconnectedBehavior.REJECT_COMMANDS} and a
  * reconnect delay of at most a second, so that an outage fails fast and the limiter is back soon after
  * Redis.
+ *
+ * <p><b>Redis Cluster.</b> Lettuce sends each decision to the primary that owns its slot and follows
+ * redirects. The limiter treats the cluster as one Redis: a decision whose primary is down fails like any
+ * other (so a fallback limiter goes local for every key, not only that node's), and the {@link #probe()}
+ * passes only once every primary that holds slots answers. A primary's replicas are never asked, so a
+ * failover loses the limits kept since the last replication, as any Redis write would.
  *
  * <p><b>Threading.</b> Thread-safe; all callers share one connection and Lettuce pipelines their calls.
  * Asynchronous decisions complete on a Lettuce thread, so dependent stages must not block, and the
@@ -118,7 +135,7 @@ public final class RedisRateLimiter implements RateLimiter, AutoCloseable {
   /** Whether Lettuce times out script calls itself (a client Otto created); else asynchronous calls arm a timer. */
   private final boolean clientTimesOutScripts;
   private final String keyPrefix;
-  private final String[] probeKeys;
+  private final ProbeKeys probeKeys;
   private final Prepared probe;
   private final List<RateLimitListener> listeners;
   private final ConcurrentHashMap<RateLimitPolicy, Prepared> prepared = new ConcurrentHashMap<>();
@@ -132,7 +149,7 @@ public final class RedisRateLimiter implements RateLimiter, AutoCloseable {
     this.commandTimeoutNanos = builder.commandTimeout.toNanos();
     this.clientTimesOutScripts = clientTimesOutScripts;
     this.keyPrefix = builder.keyPrefix;
-    this.probeKeys = new String[] {builder.keyPrefix + "probe"};
+    this.probeKeys = new ProbeKeys(builder.keyPrefix);
     this.probe = new Prepared(builder.keyPrefix, PROBE_LIMITS);
     this.listeners = List.copyOf(builder.listeners);
   }
@@ -192,16 +209,32 @@ public final class RedisRateLimiter implements RateLimiter, AutoCloseable {
 
   /**
    * Checks that Redis can take decisions: runs the decision script once on a probe key of its own (which
-   * expires at once), with the same timeout as a decision. Used by the fallback limiter to detect
-   * recovery and suitable for readiness checks.
+   * expires at once), with the same timeout as a decision. On a Redis Cluster it does so on every primary
+   * that holds slots, in parallel, so the check passes only when every node answers. Used by the fallback
+   * limiter to detect recovery and suitable for readiness checks.
    *
-   * @return a stage completed normally when Redis answered, or exceptionally with
+   * @return a stage completed normally when Redis (every primary of a cluster) answered, or exceptionally with
    *     {@link RateLimiterUnavailableException}
    */
   public CompletionStage<Void> probe() {
-    AsyncCall call = new AsyncCall(probeKeys, probe.args(1), probe.limits);
-    call.start();
-    return call.thenApply(decision -> null);
+    CompletableFuture<StatefulConnection<String, String>> connecting = connector.connection();
+    List<String[]> keySets = connecting.isDone() && !connecting.isCompletedExceptionally()
+        ? probeKeys.on(connecting.join())
+        : probeKeys.standalone();
+    CompletableFuture<Void> probed = new CompletableFuture<>();
+    AtomicInteger pending = new AtomicInteger(keySets.size());
+    for (String[] keys : keySets) {
+      AsyncCall call = new AsyncCall(keys, probe.args(1), probe.limits);
+      call.start();
+      call.whenComplete((decision, failure) -> {
+        if (failure != null) {
+          probed.completeExceptionally(failure);
+        } else if (pending.decrementAndGet() == 0) {
+          probed.complete(null);
+        }
+      });
+    }
+    return probed;
   }
 
   /**
@@ -249,8 +282,8 @@ public final class RedisRateLimiter implements RateLimiter, AutoCloseable {
     if (closed) {
       throw unavailable(closedFailure());
     }
-    CompletableFuture<StatefulRedisConnection<String, String>> connecting = connector.connection();
-    StatefulRedisConnection<String, String> connection;
+    CompletableFuture<StatefulConnection<String, String>> connecting = connector.connection();
+    StatefulConnection<String, String> connection;
     boolean waited = false;
     if (connecting.isDone() && !connecting.isCompletedExceptionally()) {
       connection = connecting.join();
@@ -333,7 +366,7 @@ public final class RedisRateLimiter implements RateLimiter, AutoCloseable {
     return failure;
   }
 
-  private ScriptCall send(StatefulRedisConnection<String, String> connection, String[] keys, String[] args,
+  private ScriptCall send(StatefulConnection<String, String> connection, String[] keys, String[] args,
       boolean reloading, boolean timedByCaller) {
     ScriptCall call = ScriptCall.of(SCRIPT, keys, args, reloading, timedByCaller, connectionLosses);
     connection.dispatch(call);
@@ -485,7 +518,7 @@ public final class RedisRateLimiter implements RateLimiter, AutoCloseable {
     private final String[] args;
     private final List<Limit> limits;
     private final long startedNanos = listeners.isEmpty() ? 0 : System.nanoTime();
-    private @Nullable StatefulRedisConnection<String, String> connection;
+    private @Nullable StatefulConnection<String, String> connection;
     private boolean reloading;
     private volatile @Nullable Future<long[]> command;
     private volatile long lossesAtSend;
@@ -502,7 +535,7 @@ public final class RedisRateLimiter implements RateLimiter, AutoCloseable {
         fail(closedFailure());
         return;
       }
-      CompletableFuture<StatefulRedisConnection<String, String>> connecting = connector.connection();
+      CompletableFuture<StatefulConnection<String, String>> connecting = connector.connection();
       boolean ready = connecting.isDone() && !connecting.isCompletedExceptionally();
       if (!ready || !clientTimesOutScripts) {
         armTimer();
@@ -520,7 +553,7 @@ public final class RedisRateLimiter implements RateLimiter, AutoCloseable {
       }
     }
 
-    private void send(StatefulRedisConnection<String, String> connection, boolean reloading) {
+    private void send(StatefulConnection<String, String> connection, boolean reloading) {
       if (isDone()) {
         return; // timed out while connecting
       }
@@ -558,7 +591,7 @@ public final class RedisRateLimiter implements RateLimiter, AutoCloseable {
     @Override
     public void accept(long @Nullable [] reply, @Nullable Throwable failure) {
       if (failure != null) {
-        StatefulRedisConnection<String, String> sentOn = connection;
+        StatefulConnection<String, String> sentOn = connection;
         if (!reloading && sentOn != null && isNoScript(failure)) {
           // Once after Redis lost its scripts. Our timer, if armed, still bounds the whole call; Lettuce's
           // gives the EVAL a timeout of its own, after a NOSCRIPT answer that came back at once.
@@ -629,8 +662,10 @@ public final class RedisRateLimiter implements RateLimiter, AutoCloseable {
   public static final class Builder {
 
     private @Nullable String uri;
+    private @Nullable String clusterUri;
     private @Nullable RedisClient client;
-    private @Nullable StatefulRedisConnection<String, String> connection;
+    private @Nullable RedisClusterClient clusterClient;
+    private @Nullable StatefulConnection<String, String> connection;
     private Duration commandTimeout = Duration.ofMillis(50);
     private String keyPrefix = "otto:rl:";
     private final List<RateLimitListener> listeners = new ArrayList<>();
@@ -660,6 +695,33 @@ public final class RedisRateLimiter implements RateLimiter, AutoCloseable {
     }
 
     /**
+     * Connects to a Redis Cluster with a cluster client the limiter creates, owns and closes. The client
+     * learns the topology from the seed nodes, sends each decision to the primary that owns its keys' slot
+     * (all keys of a decision share one, see Storage above), follows redirects, and reads the topology again
+     * every 30 seconds and whenever a node redirects it or keeps failing to reconnect, so it follows a
+     * failover or resharding. Like {@link #uri(String)}, the limiter starts even if the cluster is down.
+     *
+     * @param uri one or more seed nodes sharing credentials and TLS settings, such as
+     *     {@code redis://host1:7000,host2:7001} or {@code rediss://user:secret@host1:7000}
+     * @return this builder
+     * @throws IllegalArgumentException when the URI cannot be parsed (the message omits it, as it may hold a
+     *     password)
+     */
+    public Builder clusterUri(String uri) {
+      Objects.requireNonNull(uri, "uri");
+      try {
+        if (RedisClusterURIUtil.toRedisURIs(URI.create(uri)).isEmpty()) {
+          throw new IllegalArgumentException("no seed node");
+        }
+      } catch (RuntimeException e) {
+        throw new IllegalArgumentException("clusterUri is not a Redis URI; use redis://host1:port1[,host2:port2…]"
+            + " or rediss://… (value not shown, it may hold a password)");
+      }
+      this.clusterUri = uri;
+      return this;
+    }
+
+    /**
      * Opens the limiter's own connection with this client (to the client's default URI). The limiter closes
      * that connection, never the client.
      *
@@ -672,6 +734,19 @@ public final class RedisRateLimiter implements RateLimiter, AutoCloseable {
     }
 
     /**
+     * Opens the limiter's own cluster connection with this client. The limiter closes that connection,
+     * never the client. Configure the client's topology refresh (see {@link #clusterUri(String)} for what
+     * the limiter's own client does) so that it follows failovers.
+     *
+     * @param client a Redis Cluster client with its seed nodes
+     * @return this builder
+     */
+    public Builder client(RedisClusterClient client) {
+      this.clusterClient = Objects.requireNonNull(client, "client");
+      return this;
+    }
+
+    /**
      * Uses this connection; the limiter never closes it. Its database is where the keys go. The limiter
      * encodes its keys and arguments as UTF-8 itself, whatever the connection's codec.
      *
@@ -679,6 +754,19 @@ public final class RedisRateLimiter implements RateLimiter, AutoCloseable {
      * @return this builder
      */
     public Builder connection(StatefulRedisConnection<String, String> connection) {
+      this.connection = Objects.requireNonNull(connection, "connection");
+      return this;
+    }
+
+    /**
+     * Uses this Redis Cluster connection; the limiter never closes it. Lettuce routes each decision to the
+     * primary that owns its keys' slot. The limiter encodes its keys and arguments as UTF-8 itself, whatever
+     * the connection's codec.
+     *
+     * @param connection an open cluster connection with string keys and values
+     * @return this builder
+     */
+    public Builder connection(StatefulRedisClusterConnection<String, String> connection) {
       this.connection = Objects.requireNonNull(connection, "connection");
       return this;
     }
@@ -734,50 +822,85 @@ public final class RedisRateLimiter implements RateLimiter, AutoCloseable {
      * Creates the limiter. With a URI or client it starts connecting in the background and does not wait.
      *
      * @return the limiter
-     * @throws IllegalStateException unless exactly one of uri, client and connection was set
+     * @throws IllegalStateException unless exactly one of uri, clusterUri, client and connection was set
      */
     public RedisRateLimiter build() {
-      int sources = (uri != null ? 1 : 0) + (client != null ? 1 : 0) + (connection != null ? 1 : 0);
+      int sources = (uri != null ? 1 : 0) + (clusterUri != null ? 1 : 0) + (client != null ? 1 : 0)
+          + (clusterClient != null ? 1 : 0) + (connection != null ? 1 : 0);
       if (sources != 1) {
-        throw new IllegalStateException(
-            "set exactly one of uri(…), client(…) or connection(…) on RedisRateLimiter.builder(); got " + sources);
+        throw new IllegalStateException("set exactly one of uri(…), clusterUri(…), client(…) or connection(…)"
+            + " on RedisRateLimiter.builder(); got " + sources);
       }
       RedisConnector connector;
       if (connection != null) {
         connector = RedisConnector.borrowing(connection);
       } else if (client != null) {
         connector = RedisConnector.sharing(client);
+      } else if (clusterClient != null) {
+        connector = RedisConnector.sharing(clusterClient);
+      } else if (clusterUri != null) {
+        connector = ownedClusterConnector(clusterUri, commandTimeout);
       } else {
         connector = ownedConnector(Objects.requireNonNull(uri), commandTimeout);
       }
-      return new RedisRateLimiter(connector, this, uri != null);
+      return new RedisRateLimiter(connector, this, uri != null || clusterUri != null);
     }
 
     private static RedisConnector ownedConnector(String uri, Duration commandTimeout) {
-      // One connection needs one I/O thread; reconnect quickly (at most a second apart) so the limiter is
-      // back within seconds of Redis, and reject commands while disconnected so an outage fails fast
-      // instead of queueing decisions that would be charged minutes later. Script calls time out in
-      // Lettuce after the command timeout, on a timer fine enough for it. Flushes are consolidated: with
-      // many threads deciding at once, one write carries the commands queued together.
-      Duration tick = ScriptTimeouts.tick(commandTimeout);
-      HashedWheelTimer timer = new HashedWheelTimer(
-          new DefaultThreadFactory("otto-ratelimit-timeout", true), tick.toNanos(), TimeUnit.NANOSECONDS);
-      ClientResources resources = DefaultClientResources.builder()
-          .ioThreadPoolSize(1)
+      // One connection needs one I/O thread. Script calls time out in Lettuce after the command timeout,
+      // on a timer fine enough for it (see ownedResources and ownedOptions for the rest).
+      HashedWheelTimer timer = timeoutTimer(commandTimeout);
+      ClientResources resources = ownedResources(timer).ioThreadPoolSize(1).build();
+      RedisURI redisUri = RedisURI.create(uri);
+      RedisClient owned = RedisClient.create(resources, redisUri);
+      owned.setOptions(ownedOptions(ClientOptions.builder(), commandTimeout).build());
+      return RedisConnector.owning(owned, redisUri, resources, timer);
+    }
+
+    private static RedisConnector ownedClusterConnector(String uri, Duration commandTimeout) {
+      // One connection per primary: Lettuce's default I/O threads (one per core, at least two). The
+      // topology is read again periodically and on redirects and failing reconnects, so a failover or
+      // resharding is followed within seconds.
+      HashedWheelTimer timer = timeoutTimer(commandTimeout);
+      ClientResources resources = ownedResources(timer).build();
+      RedisClusterClient owned =
+          RedisClusterClient.create(resources, RedisClusterURIUtil.toRedisURIs(URI.create(uri)));
+      owned.setOptions(ownedOptions(ClusterClientOptions.builder(), commandTimeout)
+          .topologyRefreshOptions(ClusterTopologyRefreshOptions.builder()
+              .enablePeriodicRefresh(Duration.ofSeconds(30))
+              .enableAllAdaptiveRefreshTriggers()
+              .build())
+          .build());
+      return RedisConnector.owning(owned, resources, timer);
+    }
+
+    private static HashedWheelTimer timeoutTimer(Duration commandTimeout) {
+      return new HashedWheelTimer(new DefaultThreadFactory("otto-ratelimit-timeout", true),
+          ScriptTimeouts.tick(commandTimeout).toNanos(), TimeUnit.NANOSECONDS);
+    }
+
+    /**
+     * Reconnect quickly (at most a second apart) so the limiter is back within seconds of Redis. Flushes
+     * are consolidated: with many threads deciding at once, one write carries the commands queued together.
+     */
+    private static DefaultClientResources.Builder ownedResources(HashedWheelTimer timer) {
+      return DefaultClientResources.builder()
           .computationThreadPoolSize(1)
           .timer(timer)
           .reconnectDelay(Delay.exponential(Duration.ofMillis(10), Duration.ofSeconds(1), 2, TimeUnit.MILLISECONDS))
-          .nettyCustomizer(new ConsolidatedFlushes())
-          .build();
-      RedisURI redisUri = RedisURI.create(uri);
-      RedisClient owned = RedisClient.create(resources, redisUri);
-      owned.setOptions(ClientOptions.builder()
-          .autoReconnect(true)
+          .nettyCustomizer(new ConsolidatedFlushes());
+    }
+
+    /**
+     * Reject commands while disconnected, so an outage fails fast instead of queueing decisions that would
+     * be charged minutes later; give script calls the command timeout.
+     */
+    private static <B extends ClientOptions.Builder> B ownedOptions(B options, Duration commandTimeout) {
+      options.autoReconnect(true)
           .disconnectedBehavior(ClientOptions.DisconnectedBehavior.REJECT_COMMANDS)
           .socketOptions(SocketOptions.builder().connectTimeout(Duration.ofSeconds(1)).build())
-          .timeoutOptions(new ScriptTimeouts(commandTimeout).options())
-          .build());
-      return RedisConnector.owning(owned, redisUri, resources, timer);
+          .timeoutOptions(new ScriptTimeouts(commandTimeout).options());
+      return options;
     }
   }
 }

@@ -2,10 +2,8 @@ package dev.otto.ratelimit.fallback;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.otto.ratelimit.RateLimitBackend;
 import dev.otto.ratelimit.RateLimiter;
-import dev.otto.ratelimit.RateLimiterContract;
-import dev.otto.ratelimit.Waiting;
+import dev.otto.ratelimit.RedisClockContract;
 import dev.otto.ratelimit.redis.RedisRateLimiter;
 import dev.otto.testsupport.TestServices;
 import java.time.Duration;
@@ -15,7 +13,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 
 /** Over a healthy Redis, the fallback limiter decides on Redis and keeps the same contract. */
-class FallbackRateLimiterContractTest extends RateLimiterContract {
+class FallbackRateLimiterContractTest extends RedisClockContract {
 
   private static RedisRateLimiter redis;
   private static FallbackRateLimiter limiter;
@@ -44,20 +42,5 @@ class FallbackRateLimiterContractTest extends RateLimiterContract {
   @Override
   protected RateLimiter limiter() {
     return limiter;
-  }
-
-  @Override
-  protected void passTime(Duration duration) {
-    Waiting.awaitElapsed(duration.plusMillis(1));
-  }
-
-  @Override
-  protected boolean timeIsExact() {
-    return false;
-  }
-
-  @Override
-  protected RateLimitBackend expectedBackend() {
-    return RateLimitBackend.REDIS;
   }
 }

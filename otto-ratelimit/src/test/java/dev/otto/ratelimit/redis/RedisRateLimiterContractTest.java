@@ -1,9 +1,7 @@
 package dev.otto.ratelimit.redis;
 
-import dev.otto.ratelimit.RateLimitBackend;
 import dev.otto.ratelimit.RateLimiter;
-import dev.otto.ratelimit.RateLimiterContract;
-import dev.otto.ratelimit.Waiting;
+import dev.otto.ratelimit.RedisClockContract;
 import dev.otto.testsupport.TestServices;
 import java.time.Duration;
 import java.util.UUID;
@@ -14,7 +12,7 @@ import org.junit.jupiter.api.BeforeAll;
  * The Redis limiter, on the shared test Redis, keeps the contract every back end keeps. Keys carry a
  * random prefix and expire by themselves; nothing is flushed.
  */
-class RedisRateLimiterContractTest extends RateLimiterContract {
+class RedisRateLimiterContractTest extends RedisClockContract {
 
   private static RedisRateLimiter limiter;
 
@@ -36,21 +34,5 @@ class RedisRateLimiterContractTest extends RateLimiterContract {
   @Override
   protected RateLimiter limiter() {
     return limiter;
-  }
-
-  @Override
-  protected void passTime(Duration duration) {
-    // Redis reads its own clock; wait a millisecond beyond for microsecond rounding.
-    Waiting.awaitElapsed(duration.plusMillis(1));
-  }
-
-  @Override
-  protected boolean timeIsExact() {
-    return false;
-  }
-
-  @Override
-  protected RateLimitBackend expectedBackend() {
-    return RateLimitBackend.REDIS;
   }
 }
