@@ -13,11 +13,26 @@ public class OttoRedisProperties {
    */
   private @Nullable String url;
 
+  /**
+   * Whether otto.redis.url names the seed nodes of a Redis Cluster, for example
+   * redis://10.0.0.1:7000,10.0.0.2:7000 (environment OTTO_REDIS_CLUSTER). Rate limiting then runs on the
+   * cluster; the Redis idempotency store does not support one.
+   */
+  private boolean cluster;
+
   public @Nullable String getUrl() {
     return url;
   }
 
   public void setUrl(@Nullable String url) {
     this.url = url;
+  }
+
+  public boolean isCluster() {
+    return cluster;
+  }
+
+  public void setCluster(boolean cluster) {
+    this.cluster = cluster;
   }
 }

@@ -106,6 +106,18 @@ class OttoIdempotencyAutoConfigurationTest {
   }
 
   @Test
+  void theRedisStoreOnARedisClusterFailsStartupSayingWhatToUseInstead() {
+    web.withPropertyValues(
+            "otto.idempotency.store=redis", "otto.redis.url=redis://127.0.0.1:7000", "otto.redis.cluster=true")
+        .run(
+            context ->
+                assertThat(context.getStartupFailure())
+                    .rootCause()
+                    .hasMessageContaining("does not support a Redis Cluster")
+                    .hasMessageContaining("otto.idempotency.store=jdbc"));
+  }
+
+  @Test
   void theJdbcStoreUsesTheDataSourceAndSchedulesCleanup() {
     web.withUserConfiguration(Database.class)
         .withPropertyValues(PAYMENTS)

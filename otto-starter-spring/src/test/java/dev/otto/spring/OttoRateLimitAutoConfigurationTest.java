@@ -15,6 +15,7 @@ import dev.otto.ratelimit.servlet.RateLimitFilter;
 import dev.otto.ratelimit.servlet.RateLimitRule;
 import dev.otto.spring.ratelimit.OttoRateLimitAutoConfiguration;
 import dev.otto.spring.ratelimit.RateLimitContexts;
+import dev.otto.testsupport.RedisClusterProcesses;
 import dev.otto.testsupport.TestServices;
 import java.time.Duration;
 import java.util.UUID;
@@ -100,18 +101,43 @@ class OttoRateLimitAutoConfigurationTest {
             context -> {
               RateLimiter limiter = context.getBean(RateLimiter.class);
               assertThat(limiter).isInstanceOf(FallbackRateLimiter.class);
-              RateLimitPolicy policy = RateLimitPolicy.of("p", 1_000, Duration.ofSeconds(10));
-              // The first calls also open the connection and load the script, which may exceed the
-              // 50 ms command timeout on a busy machine; those decisions fall back to memory.
-              long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
-              RateLimitDecision decision = limiter.tryAcquire("k", policy);
-              while (decision.backend() != RateLimitBackend.REDIS && System.nanoTime() < deadline) {
-                LockSupport.parkNanos(Duration.ofMillis(50).toNanos());
-                decision = limiter.tryAcquire("k", policy);
-              }
+              RateLimitDecision decision = awaitRedis(limiter, "k");
               assertThat(decision.allowed()).isTrue();
-              assertThat(decision.backend()).isEqualTo(RateLimitBackend.REDIS);
             });
+  }
+
+  @Test
+  void withOttoRedisClusterTheLimiterRunsOnTheClusterOttoRedisUrlNames() {
+    try (RedisClusterProcesses cluster = RedisClusterProcesses.start(3)) {
+      web.withPropertyValues(
+              "otto.redis.url=" + cluster.uri(),
+              "otto.redis.cluster=true",
+              "otto.ratelimit.redis.command-timeout=2s")
+          .run(
+              context -> {
+                RateLimiter limiter = context.getBean(RateLimiter.class);
+                // Keys in slots of every primary: a standalone client would be redirected (MOVED) and fall back.
+                for (int i = 0; i < 30; i++) {
+                  assertThat(awaitRedis(limiter, "client-" + i).allowed()).isTrue();
+                }
+              });
+    }
+  }
+
+  /**
+   * Decides until Redis decides: the first calls also open the connection and load the script, which may
+   * exceed the command timeout on a busy machine; those decisions fall back to memory.
+   */
+  private static RateLimitDecision awaitRedis(RateLimiter limiter, String key) {
+    RateLimitPolicy policy = RateLimitPolicy.of("p", 1_000, Duration.ofSeconds(10));
+    long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+    RateLimitDecision decision = limiter.tryAcquire(key, policy);
+    while (decision.backend() != RateLimitBackend.REDIS && System.nanoTime() < deadline) {
+      LockSupport.parkNanos(Duration.ofMillis(50).toNanos());
+      decision = limiter.tryAcquire(key, policy);
+    }
+    assertThat(decision.backend()).as("decided on Redis within 10 s").isEqualTo(RateLimitBackend.REDIS);
+    return decision;
   }
 
   @Test

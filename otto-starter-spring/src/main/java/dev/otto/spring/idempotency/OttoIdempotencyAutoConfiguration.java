@@ -74,6 +74,11 @@ public final class OttoIdempotencyAutoConfiguration {
               "otto.idempotency.store=redis needs otto.redis.url (environment OTTO_REDIS_URL),"
                   + " for example redis://127.0.0.1:6379");
         }
+        if (redis.isCluster()) {
+          throw new IllegalStateException(
+              "otto.idempotency.store=redis does not support a Redis Cluster (otto.redis.cluster=true);"
+                  + " use otto.idempotency.store=jdbc, or memory for one instance");
+        }
         yield RedisIdempotencyStore.builder()
             .uri(redis.getUrl())
             .commandTimeout(properties.getRedis().getCommandTimeout())

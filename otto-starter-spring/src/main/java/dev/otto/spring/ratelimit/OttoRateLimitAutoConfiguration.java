@@ -74,9 +74,13 @@ public final class OttoRateLimitAutoConfiguration {
     }
     RedisRateLimiter.Builder primary =
         RedisRateLimiter.builder()
-            .uri(redis.getUrl())
             .commandTimeout(properties.getRedis().getCommandTimeout())
             .keyPrefix(properties.getRedis().getKeyPrefix());
+    if (redis.isCluster()) {
+      primary.clusterUri(redis.getUrl());
+    } else {
+      primary.uri(redis.getUrl());
+    }
     listeners.orderedStream().forEach(primary::listener);
     return new OwnedLimiters(local, primary.build());
   }
