@@ -109,7 +109,9 @@ class GreetingContractTest {
 
     assertThat(metrics)
         .containsPattern("otto_ratelimit_decisions_total\\{[^}]*backend=\"local\"[^}]*outcome=\"allowed\"[^}]*policy=\"greeting\"")
-        .containsPattern("otto_ratelimit_decisions_total\\{[^}]*backend=\"local\"[^}]*outcome=\"rejected\"[^}]*policy=\"greeting\"");
+        .containsPattern("otto_ratelimit_decisions_total\\{[^}]*backend=\"local\"[^}]*outcome=\"rejected\"[^}]*policy=\"greeting\"")
+        .as("the contract's back ends are redis and local only")
+        .doesNotContainPattern("otto_ratelimit_decisions_total\\{[^}]*backend=\"(?!redis\"|local\")");
   }
 
   /** Sends requests until the limit rejects one; at most 11 are needed in a 10-per-10-s window. */

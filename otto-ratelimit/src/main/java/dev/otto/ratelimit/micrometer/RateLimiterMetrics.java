@@ -16,13 +16,17 @@ import java.util.Objects;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReferenceArray;
 import org.jspecify.annotations.Nullable;
 
 /**
  * Micrometer meters for rate limiting, in one place:
  * <ul>
  *   <li>{@code otto.ratelimit.decisions} (counter; tags {@code policy}, {@code outcome}=allowed|rejected,
- *       {@code backend}=redis|local|none), fed by {@link #recordDecision};
+ *       {@code backend}=redis|local|none), fed by {@link #recordDecision}. A policy's {@code redis} and
+ *       {@code local} series start at zero with its first decision; its {@code none} series appears with its
+ *       first fail-open or fail-closed decision (see {@link dev.otto.ratelimit.FailureMode}), so a limiter
+ *       that falls back to the local one, the default, never shows one;
  *   <li>{@code otto.ratelimit.redis.latency} (timer, seconds; tag {@code outcome}=success|failure), fed as a
  *       listener of the Redis limiter;
  *   <li>{@code otto.ratelimit.fallback.active} (gauge, 1 while a fallback limiter decides without Redis) and
@@ -47,6 +51,13 @@ public final class RateLimiterMetrics implements RateLimitListener, MeterBinder 
 
   private static final String DECISIONS = "otto.ratelimit.decisions";
   private static final RateLimitBackend[] BACKENDS = RateLimitBackend.values();
+  /**
+   * The back ends whose series a policy gets with its first decision. Not {@link RateLimitBackend#NONE}, which
+   * only fail-open and fail-closed decisions have: these metrics are built apart from the limiter they observe
+   * and cannot tell its failure mode, so that series is registered with the first decision that needs it.
+   */
+  private static final List<RateLimitBackend> REGISTERED_FIRST =
+      List.of(RateLimitBackend.REDIS, RateLimitBackend.LOCAL);
 
   /** Fallback limiters currently without Redis (0 or 1 with one fallback limiter). */
   private final AtomicInteger active = new AtomicInteger();
@@ -81,7 +92,7 @@ public final class RateLimiterMetrics implements RateLimitListener, MeterBinder 
    */
   public void recordDecision(RateLimitPolicy policy, RateLimitDecision decision) {
     for (Meters meters : bound) {
-      meters.decisions(policy.name())[index(decision.allowed(), decision.backend())].increment();
+      meters.decision(policy.name(), decision.allowed(), decision.backend()).increment();
     }
   }
 
@@ -132,7 +143,8 @@ public final class RateLimiterMetrics implements RateLimitListener, MeterBinder 
     final Counter recovered;
     final Timer latencySuccess;
     final Timer latencyFailure;
-    private final Map<String, Counter[]> decisionsByPolicy = new ConcurrentHashMap<>();
+    /** A policy's decision counters by {@link #index}; null for a series not registered yet. */
+    private final Map<String, AtomicReferenceArray<Counter>> decisionsByPolicy = new ConcurrentHashMap<>();
 
     Meters(MeterRegistry registry, AtomicInteger active) {
       this.registry = registry;
@@ -146,24 +158,38 @@ public final class RateLimiterMetrics implements RateLimitListener, MeterBinder 
       this.latencyFailure = latency(registry, "failure");
     }
 
-    Counter[] decisions(String policy) {
-      Counter[] counters = decisionsByPolicy.get(policy);
-      return counters != null ? counters : decisionsByPolicy.computeIfAbsent(policy, this::register);
+    Counter decision(String policy, boolean allowed, RateLimitBackend backend) {
+      AtomicReferenceArray<Counter> counters = decisionsByPolicy.get(policy);
+      if (counters == null) {
+        counters = decisionsByPolicy.computeIfAbsent(policy, this::registerFirst);
+      }
+      int index = index(allowed, backend);
+      Counter counter = counters.get(index);
+      if (counter == null) {
+        // Registering a meter the registry has returns that meter, so threads racing here share one.
+        counter = register(policy, allowed, backend);
+        counters.set(index, counter);
+      }
+      return counter;
     }
 
-    private Counter[] register(String policy) {
-      Counter[] counters = new Counter[2 * BACKENDS.length];
+    private AtomicReferenceArray<Counter> registerFirst(String policy) {
+      AtomicReferenceArray<Counter> counters = new AtomicReferenceArray<>(2 * BACKENDS.length);
       for (boolean allowed : new boolean[] {true, false}) {
-        for (RateLimitBackend backend : BACKENDS) {
-          counters[index(allowed, backend)] = Counter.builder(DECISIONS)
-              .description("Rate-limit decisions by policy, outcome and the back end that decided")
-              .tag("policy", policy)
-              .tag("outcome", allowed ? "allowed" : "rejected")
-              .tag("backend", backend.tagValue())
-              .register(registry);
+        for (RateLimitBackend backend : REGISTERED_FIRST) {
+          counters.set(index(allowed, backend), register(policy, allowed, backend));
         }
       }
       return counters;
+    }
+
+    private Counter register(String policy, boolean allowed, RateLimitBackend backend) {
+      return Counter.builder(DECISIONS)
+          .description("Rate-limit decisions by policy, outcome and the back end that decided")
+          .tag("policy", policy)
+          .tag("outcome", allowed ? "allowed" : "rejected")
+          .tag("backend", backend.tagValue())
+          .register(registry);
     }
 
     private static Counter transitions(MeterRegistry registry, String state) {

@@ -12,8 +12,11 @@ import dev.otto.ratelimit.RateLimitPolicy;
 import dev.otto.ratelimit.RateLimiterUnavailableException;
 import dev.otto.ratelimit.Waiting;
 import dev.otto.ratelimit.local.LocalRateLimiter;
+import dev.otto.ratelimit.micrometer.RateLimiterMetrics;
 import dev.otto.ratelimit.redis.RedisRateLimiter;
 import dev.otto.testsupport.RedisServerProcess;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -23,6 +26,8 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 
 /**
  * How the fallback limiter decides while Redis is unreachable. Redis here is a port whose server was killed,
@@ -139,6 +144,32 @@ class FallbackRateLimiterTest {
         assertThat(decision.retryAfterSeconds()).isEqualTo(2);
       }
     }
+  }
+
+  @Test
+  void showsNoDecisionUnderBackendNoneWhenFailingLocally() {
+    assertThat(decisionsWithoutRedis(FailureMode.FAIL_LOCAL).find("otto.ratelimit.decisions")
+        .tag("backend", "none").counters()).isEmpty();
+  }
+
+  @ParameterizedTest
+  @EnumSource(value = FailureMode.class, names = {"FAIL_OPEN", "FAIL_CLOSED"})
+  void countsEveryDecisionUnderBackendNoneWhenFailingOpenOrClosed(FailureMode failureMode) {
+    assertThat(decisionsWithoutRedis(failureMode).find("otto.ratelimit.decisions").tag("backend", "none").counters())
+        .singleElement().satisfies(counter -> assertThat(counter.count()).isEqualTo(3));
+  }
+
+  /** Three decisions (the policy allows two) while Redis is down, counted as the rate-limit filter counts them. */
+  private MeterRegistry decisionsWithoutRedis(FailureMode failureMode) {
+    MeterRegistry registry = new SimpleMeterRegistry();
+    RateLimiterMetrics metrics = new RateLimiterMetrics();
+    metrics.bindTo(registry);
+    try (FallbackRateLimiter limiter = fallback().failureMode(failureMode).listener(metrics).build()) {
+      for (int i = 0; i < 3; i++) {
+        metrics.recordDecision(policy, limiter.tryAcquire("k", policy));
+      }
+    }
+    return registry;
   }
 
   @Test

@@ -10,6 +10,7 @@ import dev.otto.ratelimit.RateLimiterUnavailableException;
 import io.micrometer.core.instrument.Meter;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.time.Duration;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 
@@ -34,6 +35,37 @@ class RateLimiterMetricsTest {
         .tags("policy", "login", "outcome", "allowed", "backend", "redis").counter().count()).isEqualTo(2);
     assertThat(registry.get("otto.ratelimit.decisions")
         .tags("policy", "login", "outcome", "rejected", "backend", "local").counter().count()).isEqualTo(1);
+  }
+
+  @Test
+  void startsTheRedisAndLocalSeriesOfAPolicyAtZeroButNoNoneSeries() {
+    metrics.bindTo(registry);
+    metrics.recordDecision(policy, new RateLimitDecision(true, 4, Duration.ofSeconds(12).toNanos(), 0, limit,
+        RateLimitBackend.LOCAL));
+
+    assertThat(registry.find("otto.ratelimit.decisions").tag("policy", "login").counters())
+        .extracting(counter -> counter.getId().getTag("outcome") + "/" + counter.getId().getTag("backend"))
+        .containsExactlyInAnyOrder("allowed/redis", "rejected/redis", "allowed/local", "rejected/local");
+    assertThat(registry.get("otto.ratelimit.decisions")
+        .tags("policy", "login", "outcome", "rejected", "backend", "redis").counter().count()).isZero();
+  }
+
+  @Test
+  void countsFailOpenAndFailClosedDecisionsUnderBackendNoneFromTheFirst() {
+    metrics.bindTo(registry);
+    metrics.recordDecision(policy, new RateLimitDecision(true, 4, 0, 0, limit, RateLimitBackend.NONE));
+    assertThat(registry.find("otto.ratelimit.decisions").tags("policy", "login", "backend", "none").counters())
+        .as("only the series a decision needed").singleElement()
+        .satisfies(counter -> assertThat(counter.getId().getTag("outcome")).isEqualTo("allowed"))
+        .satisfies(counter -> assertThat(counter.count()).isEqualTo(1));
+
+    metrics.recordDecision(policy, new RateLimitDecision(false, 0, Duration.ofSeconds(1).toNanos(),
+        Duration.ofSeconds(1).toNanos(), limit, RateLimitBackend.NONE));
+    metrics.recordDecision(policy, new RateLimitDecision(true, 4, 0, 0, limit, RateLimitBackend.NONE));
+    assertThat(registry.get("otto.ratelimit.decisions")
+        .tags("policy", "login", "outcome", "allowed", "backend", "none").counter().count()).isEqualTo(2);
+    assertThat(registry.get("otto.ratelimit.decisions")
+        .tags("policy", "login", "outcome", "rejected", "backend", "none").counter().count()).isEqualTo(1);
   }
 
   @Test
@@ -96,9 +128,14 @@ class RateLimiterMetricsTest {
     metrics.bindTo(registry);
     metrics.bindTo(other);
     metrics.onFallbackEngaged(new RateLimiterUnavailableException("down", null));
+    metrics.recordDecision(policy, new RateLimitDecision(true, 4, 0, 0, limit, RateLimitBackend.NONE));
 
     assertThat(registry.get("otto.ratelimit.fallback.transitions").tag("state", "engaged").counter().count())
         .isEqualTo(1);
+    for (SimpleMeterRegistry each : List.of(registry, other)) {
+      assertThat(each.get("otto.ratelimit.decisions").tags("outcome", "allowed", "backend", "none").counter().count())
+          .isEqualTo(1);
+    }
     assertThat(other.get("otto.ratelimit.fallback.transitions").tag("state", "engaged").counter().count())
         .isEqualTo(1);
   }
