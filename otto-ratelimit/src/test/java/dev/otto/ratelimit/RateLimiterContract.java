@@ -13,6 +13,8 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.stream.LongStream;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -35,6 +37,14 @@ public abstract class RateLimiterContract {
 
   /** The back end that should decide. */
   protected abstract RateLimitBackend expectedBackend();
+
+  /**
+   * Called before many threads charge {@code key} under {@code policy} at once. A back end that changes how it
+   * decides under contention changes now, so that the race is decided that way on any machine and not only
+   * when its threads happen to collide (the local limiter starts leasing the key).
+   */
+  protected void expectContention(String key, RateLimitPolicy policy) {
+  }
 
   private final String key = "client-" + UUID.randomUUID();
 
@@ -223,18 +233,74 @@ public abstract class RateLimiterContract {
   @Test
   void allowsExactlyTheBurstToManyThreadsRacingOnOneKey() throws Exception {
     RateLimitPolicy policy = RateLimitPolicy.of("contended", 100, Duration.ofHours(1));
-    int threads = 16;
-    int attemptsPerThread = 40;
+    List<Raced> raced = race(policy, 16, 40);
+
+    List<Long> remainingOfAllowed = raced.stream().map(Raced::decision)
+        .filter(RateLimitDecision::allowed).map(RateLimitDecision::remaining).sorted().toList();
+    assertThat(remainingOfAllowed).hasSize(100);
+    assertThat(remainingOfAllowed).as("each allowed request saw its own remaining count")
+        .isEqualTo(LongStream.range(0, 100).boxed().toList());
+  }
+
+  /**
+   * The race above with a burst large enough for the local limiter's leases on any machine (64 per stripe, at
+   * most 16 stripes), under which it may report less remaining than there is, never more. One permit comes
+   * back a minute, so none does while the threads race.
+   */
+  @Test
+  void allowsExactlyALargeBurstToManyThreadsRacingOnOneKeyAndNeverOverstatesWhatIsLeft() throws Exception {
+    int burst = 1_024;
+    RateLimitPolicy policy = RateLimitPolicy.builder("contended-burst")
+        .limit(1, Duration.ofMinutes(1), burst)
+        .build();
+    expectContention(key, policy);
+    List<Raced> raced = race(policy, 16, 96);
+
+    List<Raced> allowed = raced.stream().filter(r -> r.decision().allowed()).toList();
+    assertThat(allowed).hasSize(burst);
+    // Requests allowed before a request was sent were charged before it, so it has at most what they left.
+    assertThat(allowed).allSatisfy(r -> assertThat(r.decision().remaining())
+        .isBetween(0L, burst - 1 - r.allowedBefore()));
+    // Charged one after another, the allowed requests had burst - 1, burst - 2, ..., 0 left; as a count may be
+    // lower than that, never higher, at most burst - 1 - j of them report more than j: the j-th smallest count
+    // (from 0) is at most j, and exactly j when each request sees exactly its own.
+    List<Long> remainingOfAllowed = allowed.stream().map(r -> r.decision().remaining()).sorted().toList();
+    for (int j = 0; j < burst; j++) {
+      assertThat(remainingOfAllowed.get(j)).as("the %d-th smallest remaining count", j).isLessThanOrEqualTo(j);
+    }
+    assertThat(raced).map(Raced::decision).filteredOn(decision -> !decision.allowed())
+        .hasSize(raced.size() - burst)
+        .allSatisfy(rejected -> {
+          assertThat(rejected.remaining()).isZero();
+          assertThat(rejected.retryAfter()).isPositive();
+        });
+  }
+
+  /** A decision of {@link #race}, and how many allowed decisions any thread had received before asking. */
+  private record Raced(RateLimitDecision decision, long allowedBefore) {
+  }
+
+  /**
+   * Has {@code threads} threads, started together, each ask for one permit {@code attemptsPerThread} times
+   * on one key; returns every decision, after checking that each one was made by the expected back end.
+   */
+  private List<Raced> race(RateLimitPolicy policy, int threads, int attemptsPerThread) throws Exception {
     ExecutorService pool = Executors.newFixedThreadPool(threads);
     try {
       CountDownLatch start = new CountDownLatch(1);
-      ConcurrentLinkedQueue<RateLimitDecision> decisions = new ConcurrentLinkedQueue<>();
+      AtomicLong allowed = new AtomicLong();
+      ConcurrentLinkedQueue<Raced> raced = new ConcurrentLinkedQueue<>();
       List<Future<?>> workers = new ArrayList<>();
       for (int t = 0; t < threads; t++) {
         workers.add(pool.submit(() -> {
           start.await();
           for (int i = 0; i < attemptsPerThread; i++) {
-            decisions.add(acquire(policy));
+            long allowedBefore = allowed.get();
+            RateLimitDecision decision = acquire(policy);
+            if (decision.allowed()) {
+              allowed.incrementAndGet();
+            }
+            raced.add(new Raced(decision, allowedBefore));
           }
           return null;
         }));
@@ -243,13 +309,9 @@ public abstract class RateLimiterContract {
       for (Future<?> worker : workers) {
         worker.get(30, TimeUnit.SECONDS);
       }
-      List<Long> remainingOfAllowed = decisions.stream()
-          .filter(RateLimitDecision::allowed).map(RateLimitDecision::remaining).sorted().toList();
-      assertThat(decisions).hasSize(threads * attemptsPerThread);
-      assertThat(remainingOfAllowed).hasSize(100);
-      assertThat(remainingOfAllowed).as("each allowed request saw its own remaining count")
-          .isEqualTo(java.util.stream.LongStream.range(0, 100).boxed().toList());
-      assertThat(decisions).allSatisfy(d -> assertThat(d.backend()).isEqualTo(expectedBackend()));
+      assertThat(raced).hasSize(threads * attemptsPerThread);
+      assertThat(raced).allSatisfy(r -> assertThat(r.decision().backend()).isEqualTo(expectedBackend()));
+      return List.copyOf(raced);
     } finally {
       pool.shutdownNow();
     }

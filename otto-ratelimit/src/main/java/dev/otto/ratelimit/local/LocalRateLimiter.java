@@ -195,6 +195,15 @@ public final class LocalRateLimiter implements RateLimiter, AutoCloseable {
     return states.policy().eviction().orElseThrow().weightedSize().orElseThrow();
   }
 
+  /**
+   * For tests: starts leases on a key of at most {@value #PLAIN_KEY_MAX_LENGTH} characters, as threads that
+   * keep colliding on it would, when the policy's only limit has a burst large enough for them; decisions
+   * are otherwise unchanged.
+   */
+  void startLeasing(String key, RateLimitPolicy policy) {
+    install(key, policy.name(), policy.limits()).startLeasing();
+  }
+
   /** For tests: whether the key is held as it is (one longer than 256 characters is held as its digest). */
   boolean holdsAsItIs(String key) {
     return states.asMap().containsKey(key);
