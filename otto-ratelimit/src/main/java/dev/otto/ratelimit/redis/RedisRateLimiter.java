@@ -18,13 +18,13 @@ import io.lettuce.core.api.StatefulRedisConnection;
 import io.lettuce.core.cluster.ClusterClientOptions;
 import io.lettuce.core.cluster.ClusterTopologyRefreshOptions;
 import io.lettuce.core.cluster.RedisClusterClient;
+import io.lettuce.core.cluster.RedisClusterURIUtil;
 import io.lettuce.core.cluster.api.StatefulRedisClusterConnection;
 import io.lettuce.core.resource.ClientResources;
 import io.lettuce.core.resource.DefaultClientResources;
 import io.lettuce.core.resource.Delay;
 import io.netty.util.HashedWheelTimer;
 import io.netty.util.concurrent.DefaultThreadFactory;
-import io.lettuce.core.cluster.RedisClusterURIUtil;
 import java.io.Serial;
 import java.net.URI;
 import java.time.Duration;
@@ -65,9 +65,9 @@ import org.slf4j.LoggerFactory;
  * <p><b>Storage.</b> Each limit of a policy is one key,
  * {@code <prefix>{<policy>:<key>}:<quota>:<periodMicros>}, holding the limit's theoretical arrival time in
  * microseconds (stored format 1). The braces are a Redis Cluster hash tag, so all keys of one call share a
- * slot and one script call decides on the one node that owns it. Keys longer than 256 characters are replaced by a digest
- * ({@link RateLimitPolicy#storageKey(String)}), and every key expires by itself once its limit is full
- * again. A script missing from Redis ({@code NOSCRIPT}, after a restart or {@code SCRIPT FLUSH}) is sent
+ * slot and one script call decides on the one node that owns it. Keys longer than 256 characters are
+ * replaced by a digest ({@link RateLimitPolicy#storageKey(String)}), and every key expires by itself once its
+ * limit is full again. A script missing from Redis ({@code NOSCRIPT}, after a restart or {@code SCRIPT FLUSH}) is sent
  * once more with {@code EVAL}, which reloads it.
  *
  * <p><b>Ownership.</b> Given a {@linkplain Builder#uri(String) URI} (or a
@@ -213,8 +213,8 @@ public final class RedisRateLimiter implements RateLimiter, AutoCloseable {
    * that holds slots, in parallel, so the check passes only when every node answers. Used by the fallback
    * limiter to detect recovery and suitable for readiness checks.
    *
-   * @return a stage completed normally when Redis (every primary of a cluster) answered, or exceptionally with
-   *     {@link RateLimiterUnavailableException}
+   * @return a stage completed normally when Redis (every primary of a cluster) answered, or exceptionally
+   *     with {@link RateLimiterUnavailableException}
    */
   public CompletionStage<Void> probe() {
     CompletableFuture<StatefulConnection<String, String>> connecting = connector.connection();
