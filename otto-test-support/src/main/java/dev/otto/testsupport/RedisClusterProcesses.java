@@ -6,11 +6,13 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
+import java.util.function.Predicate;
 import java.util.stream.Collectors;
 
 /**
- * A private Redis Cluster of {@code redis-server} processes for tests: primaries only, each on free ports of
- * {@code 127.0.0.1}, the 16384 slots split evenly in order (node 0 holds the lowest slots).
+ * A private Redis Cluster of {@code redis-server} processes for tests, each on free ports of {@code 127.0.0.1}:
+ * primaries that split the 16384 slots evenly in order (node 0 holds the lowest slots), optionally each with
+ * replicas, which take over when their primary fails.
  *
  * <pre>{@code
  * try (RedisClusterProcesses cluster = RedisClusterProcesses.start(3)) {
@@ -22,7 +24,9 @@ import java.util.stream.Collectors;
  *
  * <p>Each node is a {@link RedisServerProcess}, so the same rules hold: signals go only to the cluster's own
  * processes, never to a shared Redis. A node that is killed and restarted keeps its identity and slots (its
- * node table survives in its directory) and rejoins by itself. Not thread-safe.
+ * node table survives in its directory) and rejoins by itself; a killed primary with a replica is replaced
+ * by it within a few seconds (a peer counts as failed after a second without answers) and rejoins as its
+ * replica. Not thread-safe.
  */
 public final class RedisClusterProcesses implements AutoCloseable {
 
@@ -31,9 +35,11 @@ public final class RedisClusterProcesses implements AutoCloseable {
     private static final Duration COMMAND_TIMEOUT = Duration.ofSeconds(2);
 
     private final List<RedisServerProcess> nodes;
+    private final int primaries;
 
-    private RedisClusterProcesses(List<RedisServerProcess> nodes) {
+    private RedisClusterProcesses(List<RedisServerProcess> nodes, int primaries) {
         this.nodes = List.copyOf(nodes);
+        this.primaries = primaries;
     }
 
     /**
@@ -47,15 +53,32 @@ public final class RedisClusterProcesses implements AutoCloseable {
      *                               message says what the nodes reported
      */
     public static RedisClusterProcesses start(int primaries) {
+        return start(primaries, 0);
+    }
+
+    /**
+     * Starts a cluster as {@link #start(int)} does, with replicas of each primary, and also waits until every
+     * replica has synchronised with its primary.
+     *
+     * @param primaries how many primaries, 1 to 16
+     * @param replicasPerPrimary how many replicas each primary has, 0 to 2
+     * @return the formed cluster; close it when done
+     * @throws IllegalArgumentException if a count is out of range
+     * @throws IllegalStateException as {@link #start(int)}
+     */
+    public static RedisClusterProcesses start(int primaries, int replicasPerPrimary) {
         if (primaries < 1 || primaries > 16) {
             throw new IllegalArgumentException("primaries must be 1 to 16: " + primaries);
         }
+        if (replicasPerPrimary < 0 || replicasPerPrimary > 2) {
+            throw new IllegalArgumentException("replicasPerPrimary must be 0 to 2: " + replicasPerPrimary);
+        }
         List<RedisServerProcess> started = new ArrayList<>();
         try {
-            for (int i = 0; i < primaries; i++) {
+            for (int i = 0; i < primaries * (1 + replicasPerPrimary); i++) {
                 started.add(RedisServerProcess.startClusterNode());
             }
-            RedisClusterProcesses cluster = new RedisClusterProcesses(started);
+            RedisClusterProcesses cluster = new RedisClusterProcesses(started, primaries);
             cluster.form();
             return cluster;
         } catch (RuntimeException e) {
@@ -65,12 +88,23 @@ public final class RedisClusterProcesses implements AutoCloseable {
     }
 
     /**
-     * Returns the nodes in slot order.
+     * Returns the nodes as formed: the primaries in slot order, then their replicas.
      *
-     * @return node {@code i} holds slots {@code i * 16384 / n} to {@code (i + 1) * 16384 / n - 1}
+     * @return node {@code i < n} of {@code n} primaries holds slots {@code i * 16384 / n} to
+     *         {@code (i + 1) * 16384 / n - 1}; node {@code n + i * r + j} is replica {@code j} of primary
+     *         {@code i}
      */
     public List<RedisServerProcess> nodes() {
         return nodes;
+    }
+
+    /**
+     * Returns the primaries as formed, in slot order (a failover since does not change it).
+     *
+     * @return the first {@code n} {@link #nodes()}
+     */
+    public List<RedisServerProcess> primaries() {
+        return nodes.subList(0, primaries);
     }
 
     /**
@@ -84,7 +118,7 @@ public final class RedisClusterProcesses implements AutoCloseable {
     }
 
     /**
-     * Returns the node that holds a slot.
+     * Returns the primary that holds a slot as formed.
      *
      * @param slot 0 to 16383
      * @return the node
@@ -93,7 +127,7 @@ public final class RedisClusterProcesses implements AutoCloseable {
         if (slot < 0 || slot >= SLOTS) {
             throw new IllegalArgumentException("slot must be 0 to 16383: " + slot);
         }
-        int count = nodes.size();
+        int count = primaries;
         int node = count - 1;
         while (firstSlot(node, count) > slot) {
             node--;
@@ -132,40 +166,51 @@ public final class RedisClusterProcesses implements AutoCloseable {
     }
 
     private void form() {
-        int count = nodes.size();
+        long deadline = System.nanoTime() + FORM_TIMEOUT.toNanos();
         RedisServerProcess first = nodes.get(0);
-        for (int i = 0; i < count; i++) {
+        for (int i = 0; i < nodes.size(); i++) {
             RedisServerProcess node = nodes.get(i);
             // Distinct epochs, as redis-cli --cluster create sets them, so no collision needs resolving.
             command(node, "CLUSTER", "SET-CONFIG-EPOCH", Integer.toString(i + 1));
-            command(node, "CLUSTER", "ADDSLOTSRANGE",
-                    Integer.toString(firstSlot(i, count)), Integer.toString(firstSlot(i + 1, count) - 1));
+            if (i < primaries) {
+                command(node, "CLUSTER", "ADDSLOTSRANGE", Integer.toString(firstSlot(i, primaries)),
+                        Integer.toString(firstSlot(i + 1, primaries) - 1));
+            }
             if (i > 0) {
                 command(first, "CLUSTER", "MEET", node.host(), Integer.toString(node.port()),
                         Integer.toString(node.clusterPort()));
             }
         }
-        awaitFormed();
+        String everyNode = "cluster_known_nodes:" + nodes.size();
+        await(deadline, "every node knows every other", node -> clusterInfo(node).contains(everyNode));
+        int replicasPerPrimary = nodes.size() / primaries - 1;
+        for (int i = primaries; i < nodes.size(); i++) {
+            RedisServerProcess primary = nodes.get((i - primaries) / replicasPerPrimary);
+            command(nodes.get(i), "CLUSTER", "REPLICATE", command(primary, "CLUSTER", "MYID"));
+        }
+        await(deadline, "every slot is served", node -> {
+            String info = clusterInfo(node);
+            return info.contains("cluster_state:ok") && info.contains(everyNode)
+                    && info.contains("cluster_slots_ok:" + SLOTS);
+        });
+        await(deadline, "every replica is in sync", node -> nodes.indexOf(node) < primaries
+                || command(node, "INFO", "replication").contains("master_link_status:up"));
     }
 
-    private void awaitFormed() {
-        long deadline = System.nanoTime() + FORM_TIMEOUT.toNanos();
-        String expectedNodes = "cluster_known_nodes:" + nodes.size();
-        while (true) {
-            List<String> reports = new ArrayList<>();
-            boolean formed = true;
-            for (RedisServerProcess node : nodes) {
-                String info = command(node, "CLUSTER", "INFO");
-                reports.add(node.port() + ": " + info.replace("\r\n", " "));
-                formed &= info.contains("cluster_state:ok") && info.contains(expectedNodes)
-                        && info.contains("cluster_slots_ok:" + SLOTS);
-            }
-            if (formed) {
-                return;
-            }
+    private static String clusterInfo(RedisServerProcess node) {
+        return command(node, "CLUSTER", "INFO");
+    }
+
+    /** Waits until the condition holds on every node; on timeout, reports what each node said. */
+    private void await(long deadline, String condition, Predicate<RedisServerProcess> holds) {
+        while (!nodes.stream().allMatch(holds)) {
             if (System.nanoTime() - deadline >= 0) {
+                List<String> reports = new ArrayList<>();
+                for (RedisServerProcess node : nodes) {
+                    reports.add(node.port() + ": " + clusterInfo(node).replace("\r\n", " "));
+                }
                 throw new IllegalStateException("the Redis Cluster did not form within " + FORM_TIMEOUT.toSeconds()
-                        + " s; CLUSTER INFO of each node: " + reports);
+                        + " s: not yet " + condition + "; CLUSTER INFO of each node: " + reports);
             }
             LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(50));
         }

@@ -56,8 +56,33 @@ class RedisClusterProcessesTest {
     }
 
     @Test
+    void promotesTheReplicaOfAKilledPrimary() throws Exception {
+        try (RedisClusterProcesses cluster = RedisClusterProcesses.start(3, 1)) {
+            assertThat(cluster.nodes()).hasSize(6);
+            assertThat(cluster.primaries()).hasSize(3).isEqualTo(cluster.nodes().subList(0, 3));
+            RedisServerProcess replica = cluster.nodes().get(3);
+            assertThat(RedisWire.command(replica.host(), replica.port(), TIMEOUT, "INFO", "replication"))
+                    .contains("role:slave", "master_port:" + cluster.primaries().get(0).port(),
+                            "master_link_status:up");
+
+            cluster.primaries().get(0).kill();
+            long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
+            while (!RedisWire.command(replica.host(), replica.port(), TIMEOUT, "INFO", "replication")
+                    .contains("role:master") && System.nanoTime() < deadline) {
+                LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(50));
+            }
+            assertThat(RedisWire.command(replica.host(), replica.port(), TIMEOUT, "INFO", "replication"))
+                    .as("the replica took over").contains("role:master");
+            assertThat(RedisWire.command(replica.host(), replica.port(), TIMEOUT, "SET", "b", "1"))
+                    .as("slot 3300 of \"b\" served by the new primary").isEqualTo("OK");
+        }
+    }
+
+    @Test
     void rejectsAClusterSizeOutOfRange() {
         assertThatThrownBy(() -> RedisClusterProcesses.start(0)).isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("1 to 16");
+        assertThatThrownBy(() -> RedisClusterProcesses.start(3, 3)).isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("0 to 2");
     }
 }
