@@ -25,14 +25,17 @@ import java.util.stream.Collectors;
  * <p>Each node is a {@link RedisServerProcess}, so the same rules hold: signals go only to the cluster's own
  * processes, never to a shared Redis. A node that is killed and restarted keeps its identity and slots (its
  * node table survives in its directory) and rejoins by itself; a killed primary with a replica is replaced
- * by it within a few seconds (a peer counts as failed after a second without answers) and rejoins as its
- * replica. Not thread-safe.
+ * by it within a few seconds (with replicas, a peer counts as failed after 2 s without answers; without,
+ * after 5 s, so that a stall of this machine is not taken for a failure) and rejoins as its replica. Not
+ * thread-safe.
  */
 public final class RedisClusterProcesses implements AutoCloseable {
 
     private static final int SLOTS = 16384;
     private static final Duration FORM_TIMEOUT = Duration.ofSeconds(30);
     private static final Duration COMMAND_TIMEOUT = Duration.ofSeconds(2);
+    private static final Duration NODE_TIMEOUT = Duration.ofSeconds(5);
+    private static final Duration NODE_TIMEOUT_WITH_REPLICAS = Duration.ofSeconds(2);
 
     private final List<RedisServerProcess> nodes;
     private final int primaries;
@@ -75,8 +78,9 @@ public final class RedisClusterProcesses implements AutoCloseable {
         }
         List<RedisServerProcess> started = new ArrayList<>();
         try {
+            Duration nodeTimeout = replicasPerPrimary > 0 ? NODE_TIMEOUT_WITH_REPLICAS : NODE_TIMEOUT;
             for (int i = 0; i < primaries * (1 + replicasPerPrimary); i++) {
-                started.add(RedisServerProcess.startClusterNode());
+                started.add(RedisServerProcess.startClusterNode(nodeTimeout));
             }
             RedisClusterProcesses cluster = new RedisClusterProcesses(started, primaries);
             cluster.form();
@@ -140,6 +144,17 @@ public final class RedisClusterProcesses implements AutoCloseable {
         return index * SLOTS / count;
     }
 
+    /**
+     * Waits until every running node knows every other and sees every slot served (at most 30 seconds), as
+     * after a node was killed and restarted.
+     *
+     * @throws IllegalStateException on timeout; the message says what the nodes reported
+     */
+    public void awaitServing() {
+        await(System.nanoTime() + FORM_TIMEOUT.toNanos(), "every slot is served",
+                node -> !node.isAlive() || serving(node));
+    }
+
     /** Stops every node and deletes its directory. Idempotent. */
     @Override
     public void close() {
@@ -188,13 +203,15 @@ public final class RedisClusterProcesses implements AutoCloseable {
             RedisServerProcess primary = nodes.get((i - primaries) / replicasPerPrimary);
             command(nodes.get(i), "CLUSTER", "REPLICATE", command(primary, "CLUSTER", "MYID"));
         }
-        await(deadline, "every slot is served", node -> {
-            String info = clusterInfo(node);
-            return info.contains("cluster_state:ok") && info.contains(everyNode)
-                    && info.contains("cluster_slots_ok:" + SLOTS);
-        });
+        await(deadline, "every slot is served", this::serving);
         await(deadline, "every replica is in sync", node -> nodes.indexOf(node) < primaries
                 || command(node, "INFO", "replication").contains("master_link_status:up"));
+    }
+
+    private boolean serving(RedisServerProcess node) {
+        String info = clusterInfo(node);
+        return info.contains("cluster_state:ok") && info.contains("cluster_known_nodes:" + nodes.size())
+                && info.contains("cluster_slots_ok:" + SLOTS);
     }
 
     private static String clusterInfo(RedisServerProcess node) {
@@ -207,7 +224,8 @@ public final class RedisClusterProcesses implements AutoCloseable {
             if (System.nanoTime() - deadline >= 0) {
                 List<String> reports = new ArrayList<>();
                 for (RedisServerProcess node : nodes) {
-                    reports.add(node.port() + ": " + clusterInfo(node).replace("\r\n", " "));
+                    reports.add(node.port() + ": "
+                            + (node.isAlive() ? clusterInfo(node).replace("\r\n", " ") : "not running"));
                 }
                 throw new IllegalStateException("the Redis Cluster did not form within " + FORM_TIMEOUT.toSeconds()
                         + " s: not yet " + condition + "; CLUSTER INFO of each node: " + reports);

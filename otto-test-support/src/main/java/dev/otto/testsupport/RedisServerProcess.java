@@ -93,19 +93,20 @@ public final class RedisServerProcess implements AutoCloseable {
     /**
      * Starts a server in cluster mode, as {@link #start()} does otherwise: its cluster bus listens on another
      * free port, its node table ({@code nodes.conf}) lives in its directory and survives {@link #restart()},
-     * a peer is considered failed after a second without answers, and it serves the slots it has even while
-     * others are uncovered. It knows no other node and holds no slots until told ({@link RedisClusterProcesses}
+     * a peer is considered failed after {@code nodeTimeout} without answers, and it serves the slots it has
+     * even while others are uncovered. It knows no other node and holds no slots until told ({@link RedisClusterProcesses}
      * does both).
      *
+     * @param nodeTimeout Redis's {@code cluster-node-timeout}
      * @return the running node; close it when done
      * @throws IllegalStateException as {@link #start()}
      */
-    static RedisServerProcess startClusterNode() {
+    static RedisServerProcess startClusterNode(Duration nodeTimeout) {
         return start(port -> List.of(
                 "--cluster-enabled", "yes",
                 "--cluster-port", Integer.toString(freePortOtherThan(port)),
                 "--cluster-config-file", "nodes.conf",
-                "--cluster-node-timeout", "1000",
+                "--cluster-node-timeout", Long.toString(nodeTimeout.toMillis()),
                 "--cluster-require-full-coverage", "no"));
     }
 

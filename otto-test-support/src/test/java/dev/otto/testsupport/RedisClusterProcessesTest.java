@@ -45,10 +45,7 @@ class RedisClusterProcessesTest {
             RedisServerProcess restarted = nodes.get(1);
             restarted.kill();
             restarted.restart();
-            long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
-            while (!info(restarted).contains("cluster_state:ok") && System.nanoTime() < deadline) {
-                LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(50));
-            }
+            cluster.awaitServing();
             assertThat(info(restarted)).as("rejoined with its slots").contains("cluster_state:ok",
                     "cluster_known_nodes:3", "cluster_slots_assigned:16384");
         }
