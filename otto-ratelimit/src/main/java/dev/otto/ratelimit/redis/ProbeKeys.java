@@ -15,8 +15,7 @@ import java.util.concurrent.ConcurrentHashMap;
  * (a fixed key would test one node and let the fallback close its breaker while another is down).
  *
  * <p>A cluster key is {@code <prefix>probe{<tag>}}, whose hash tag falls in the first slot of its node; tags
- * are found by trying short strings (about 16 000 on average, well under a millisecond) and kept per slot.
- * Thread-safe.
+ * are found by trying short strings (about 16 000 CRC16 sums on average) and kept per slot. Thread-safe.
  */
 final class ProbeKeys {
 
@@ -38,16 +37,32 @@ final class ProbeKeys {
    * one key.
    */
   List<String[]> on(StatefulConnection<?, ?> connection) {
-    if (!(connection instanceof StatefulRedisClusterConnection<?, ?> cluster)) {
-      return standalone;
-    }
+    return connection instanceof StatefulRedisClusterConnection<?, ?> cluster
+        ? on(cluster.getPartitions())
+        : standalone;
+  }
+
+  /**
+   * The key sets for this topology: one per primary that holds slots (a primary flagged as failing
+   * included: its slots have no other owner), none for replicas or a primary whose slots moved away;
+   * the one key while the topology is empty.
+   */
+  List<String[]> on(Iterable<RedisClusterNode> topology) {
     List<String[]> keys = new ArrayList<>();
-    for (RedisClusterNode node : cluster.getPartitions()) {
+    for (RedisClusterNode node : topology) {
       if (node.is(RedisClusterNode.NodeFlag.UPSTREAM) && !node.hasNoSlots()) {
-        keys.add(bySlot.computeIfAbsent(node.getSlots().get(0), this::keyIn));
+        keys.add(bySlot.computeIfAbsent(firstSlot(node), this::keyIn));
       }
     }
     return keys.isEmpty() ? standalone : keys;
+  }
+
+  private static int firstSlot(RedisClusterNode node) {
+    int slot = 0;
+    while (!node.hasSlot(slot)) {
+      slot++;
+    }
+    return slot;
   }
 
   /** The one key used where there is no cluster topology. */

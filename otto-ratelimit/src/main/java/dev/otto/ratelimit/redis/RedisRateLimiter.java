@@ -89,7 +89,8 @@ import org.slf4j.LoggerFactory;
  * passes only once every primary that holds slots answers. A primary's replicas are never asked, so a
  * failover loses the limits kept since the last replication, as any Redis write would.
  *
- * <p><b>Threading.</b> Thread-safe; all callers share one connection and Lettuce pipelines their calls.
+ * <p><b>Threading.</b> Thread-safe; all callers share one connection (on a cluster, one per primary) and
+ * Lettuce pipelines their calls.
  * Asynchronous decisions complete on a Lettuce thread, so dependent stages must not block, and the
  * blocking {@link #tryAcquire} must not be called from one (it would wait out its timeout). A decision
  * costs one script call and a few small objects; the arguments that depend only on the policy are prepared
@@ -99,13 +100,15 @@ import org.slf4j.LoggerFactory;
  * command timeout}, the connection is down, or Redis answers with an error, the decision fails with
  * {@link RateLimiterUnavailableException}; nothing is retried (wrap it in the fallback limiter to keep
  * deciding). A call that timed out is cancelled if it was not yet sent. {@link #tryAcquire} waits on the
- * caller's thread at most the timeout since the decision started. When the connection breaks meanwhile
- * (another call on it fails with an I/O error, as when Redis is killed), it gives up within 5 ms, and an
- * asynchronous decision fails at once, instead of waiting until Lettuce fails the call too (15–30 ms later
- * on a busy machine). Asynchronous decisions on a client the limiter created are timed out by that client,
- * on a timer that ticks every tenth of the timeout (at least 1 ms, at most 100 ms): from a 2 ms timeout
- * on, at most the timeout after they were sent and at most one tick earlier.
- * On a client or connection of your own they are timed out by a timer of the JDK's.
+ * caller's thread at most the timeout since the decision started. When the connection to a standalone
+ * Redis breaks meanwhile (another call on it fails with an I/O error, as when Redis is killed), it gives up
+ * within 5 ms, and an asynchronous decision fails at once, instead of waiting until Lettuce fails the call
+ * too (15–30 ms later on a busy machine); on a cluster, where such an error concerns one primary's calls
+ * only, they wait for Lettuce or the timeout. Asynchronous decisions on a standalone client the limiter
+ * created are timed out by that client, on a timer that ticks every tenth of the timeout (at least 1 ms,
+ * at most 100 ms): from a 2 ms timeout on, at most the timeout after they were sent and at most one tick
+ * earlier. On a cluster, or a client or connection of your own, they are timed out by a timer of the
+ * JDK's.
  */
 public final class RedisRateLimiter implements RateLimiter, AutoCloseable {
 
@@ -155,8 +158,8 @@ public final class RedisRateLimiter implements RateLimiter, AutoCloseable {
   }
 
   /**
-   * Starts a limiter. Exactly one of {@link Builder#uri(String)}, {@link Builder#client(RedisClient)} and
-   * {@link Builder#connection(StatefulRedisConnection)} must be set.
+   * Starts a limiter. Exactly one source must be set: a {@linkplain Builder#uri(String) URI},
+   * {@linkplain Builder#clusterUri(String) cluster URI}, client or connection (standalone or cluster).
    *
    * @return a new builder; not thread-safe
    */
@@ -217,10 +220,34 @@ public final class RedisRateLimiter implements RateLimiter, AutoCloseable {
    *     with {@link RateLimiterUnavailableException}
    */
   public CompletionStage<Void> probe() {
+    List<String[]> keySets = probeKeys();
+    if (keySets != null) {
+      return probe(keySets);
+    }
+    // Not connected yet: one call waits for the connection (within the timeout); then, on a cluster, the
+    // topology is known and every primary is probed.
+    CompletableFuture<Void> probed = new CompletableFuture<>();
+    probe(probeKeys.standalone()).whenComplete((connected, failure) -> {
+      List<String[]> all = probeKeys();
+      if (failure != null || all == null || all == probeKeys.standalone()) {
+        complete(probed, failure);
+      } else {
+        probe(all).whenComplete((ignored, allFailure) -> complete(probed, allFailure));
+      }
+    });
+    return probed;
+  }
+
+  /** The probe's key sets on the current connection, or null while there is none. */
+  private @Nullable List<String[]> probeKeys() {
     CompletableFuture<StatefulConnection<String, String>> connecting = connector.connection();
-    List<String[]> keySets = connecting.isDone() && !connecting.isCompletedExceptionally()
+    return connecting.isDone() && !connecting.isCompletedExceptionally()
         ? probeKeys.on(connecting.join())
-        : probeKeys.standalone();
+        : null;
+  }
+
+  /** Runs the probe's script call on each key set at once; fails with the first call that fails. */
+  private CompletableFuture<Void> probe(List<String[]> keySets) {
     CompletableFuture<Void> probed = new CompletableFuture<>();
     AtomicInteger pending = new AtomicInteger(keySets.size());
     for (String[] keys : keySets) {
@@ -235,6 +262,14 @@ public final class RedisRateLimiter implements RateLimiter, AutoCloseable {
       });
     }
     return probed;
+  }
+
+  private static void complete(CompletableFuture<Void> probed, @Nullable Throwable failure) {
+    if (failure != null) {
+      probed.completeExceptionally(failure);
+    } else {
+      probed.complete(null);
+    }
   }
 
   /**
@@ -368,7 +403,10 @@ public final class RedisRateLimiter implements RateLimiter, AutoCloseable {
 
   private ScriptCall send(StatefulConnection<String, String> connection, String[] keys, String[] args,
       boolean reloading, boolean timedByCaller) {
-    ScriptCall call = ScriptCall.of(SCRIPT, keys, args, reloading, timedByCaller, connectionLosses);
+    // On a cluster a broken connection concerns one node's calls, which a loss counted for the whole
+    // limiter would not tell apart from the others: there, calls wait for Lettuce or their timeout.
+    ScriptCall call = ScriptCall.of(SCRIPT, keys, args, reloading, timedByCaller,
+        connection instanceof StatefulRedisClusterConnection<?, ?> ? null : connectionLosses);
     connection.dispatch(call);
     return call;
   }
@@ -564,7 +602,8 @@ public final class RedisRateLimiter implements RateLimiter, AutoCloseable {
       connectionLosses.await(this);
       ScriptCall sent;
       try {
-        sent = RedisRateLimiter.this.send(connection, keys, args, reloading, false);
+        // With a timer of our own armed, the client need not time the call too.
+        sent = RedisRateLimiter.this.send(connection, keys, args, reloading, timer != null);
       } catch (RuntimeException e) {
         fail(e);
         return;
@@ -698,8 +737,8 @@ public final class RedisRateLimiter implements RateLimiter, AutoCloseable {
      * Connects to a Redis Cluster with a cluster client the limiter creates, owns and closes. The client
      * learns the topology from the seed nodes, sends each decision to the primary that owns its keys' slot
      * (all keys of a decision share one, see Storage above), follows redirects, and reads the topology again
-     * every 30 seconds and whenever a node redirects it or keeps failing to reconnect, so it follows a
-     * failover or resharding. Like {@link #uri(String)}, the limiter starts even if the cluster is down.
+     * every 30 seconds and whenever a node redirects it or keeps failing to reconnect (then at most once a
+     * second), so it follows a failover or resharding. Like {@link #uri(String)}, the limiter starts even if the cluster is down.
      *
      * @param uri one or more seed nodes sharing credentials and TLS settings, such as
      *     {@code redis://host1:7000,host2:7001} or {@code rediss://user:secret@host1:7000}
@@ -735,8 +774,9 @@ public final class RedisRateLimiter implements RateLimiter, AutoCloseable {
 
     /**
      * Opens the limiter's own cluster connection with this client. The limiter closes that connection,
-     * never the client. Configure the client's topology refresh (see {@link #clusterUri(String)} for what
-     * the limiter's own client does) so that it follows failovers.
+     * never the client; it reads the client's topology again before each connection attempt (a Lettuce
+     * asynchronous connect needs one). Configure the client's topology refresh (see
+     * {@link #clusterUri(String)} for what the limiter's own client does) so that it follows failovers.
      *
      * @param client a Redis Cluster client with its seed nodes
      * @return this builder
@@ -843,7 +883,9 @@ public final class RedisRateLimiter implements RateLimiter, AutoCloseable {
       } else {
         connector = ownedConnector(Objects.requireNonNull(uri), commandTimeout);
       }
-      return new RedisRateLimiter(connector, this, uri != null || clusterUri != null);
+      // Lettuce's cluster writer applies a command's timeout only once a node connection takes it, not
+      // while it waits for one to open (after a failover, say): asynchronous cluster calls time themselves.
+      return new RedisRateLimiter(connector, this, uri != null);
     }
 
     private static RedisConnector ownedConnector(String uri, Duration commandTimeout) {
@@ -859,8 +901,10 @@ public final class RedisRateLimiter implements RateLimiter, AutoCloseable {
 
     private static RedisConnector ownedClusterConnector(String uri, Duration commandTimeout) {
       // One connection per primary: Lettuce's default I/O threads (one per core, at least two). The
-      // topology is read again periodically and on redirects and failing reconnects, so a failover or
-      // resharding is followed within seconds.
+      // topology is read again periodically and on redirects and failing reconnects, at most once a second
+      // rather than Lettuce's 5 s: the first read after a primary dies comes before its replica has taken
+      // over, and the limiter should not stay local for seconds after that (measured: back on Redis 5.6 s
+      // after a primary's death with Lettuce's default, 3.6-4.6 s with this, Redis's failover included).
       HashedWheelTimer timer = timeoutTimer(commandTimeout);
       ClientResources resources = ownedResources(timer).build();
       RedisClusterClient owned =
@@ -869,6 +913,7 @@ public final class RedisRateLimiter implements RateLimiter, AutoCloseable {
           .topologyRefreshOptions(ClusterTopologyRefreshOptions.builder()
               .enablePeriodicRefresh(Duration.ofSeconds(30))
               .enableAllAdaptiveRefreshTriggers()
+              .adaptiveRefreshTriggersTimeout(Duration.ofSeconds(1))
               .build())
           .build());
       return RedisConnector.owning(owned, resources, timer);

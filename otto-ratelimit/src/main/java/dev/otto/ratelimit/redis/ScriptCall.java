@@ -5,6 +5,7 @@ import io.lettuce.core.protocol.Command;
 import io.lettuce.core.protocol.CommandArgs;
 import io.lettuce.core.protocol.CommandType;
 import java.io.IOException;
+import org.jspecify.annotations.Nullable;
 
 /**
  * One call of the GCRA script ({@code EVALSHA}, or {@code EVAL} to reload it), dispatched on the connection
@@ -26,10 +27,10 @@ final class ScriptCall extends AsyncCommand<String, String, long[]> {
   /** Whether whoever waits for this call bounds the wait and cancels the call itself. */
   final boolean timedByCaller;
 
-  private final ConnectionLosses connectionLosses;
+  private final @Nullable ConnectionLosses connectionLosses;
 
   private ScriptCall(Command<String, String, long[]> command, boolean timedByCaller,
-      ConnectionLosses connectionLosses) {
+      @Nullable ConnectionLosses connectionLosses) {
     super(command);
     this.timedByCaller = timedByCaller;
     this.connectionLosses = connectionLosses;
@@ -40,10 +41,10 @@ final class ScriptCall extends AsyncCommand<String, String, long[]> {
    *
    * @param reload {@code EVAL} with the source (after {@code NOSCRIPT}) instead of {@code EVALSHA}
    * @param connectionLosses the limiter's count of connection losses, counted up when this call fails
-   *     with an I/O error
+   *     with an I/O error; null when the call's failure says nothing about the limiter's other calls
    */
   static ScriptCall of(GcraScript script, String[] keys, String[] args, boolean reload, boolean timedByCaller,
-      ConnectionLosses connectionLosses) {
+      @Nullable ConnectionLosses connectionLosses) {
     CommandArgs<String, String> commandArgs = new CommandArgs<>(ARGUMENTS)
         .add(reload ? script.source : script.sha)
         .add(keys.length)
@@ -60,7 +61,7 @@ final class ScriptCall extends AsyncCommand<String, String, long[]> {
   public boolean completeExceptionally(Throwable failure) {
     // This call first, with its own error; then the others, which cannot be answered either.
     boolean completed = super.completeExceptionally(failure);
-    if (failure instanceof IOException) {
+    if (connectionLosses != null && failure instanceof IOException) {
       connectionLosses.lost();
     }
     return completed;

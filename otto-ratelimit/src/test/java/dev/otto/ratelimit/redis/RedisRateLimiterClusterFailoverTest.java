@@ -9,7 +9,6 @@ import dev.otto.ratelimit.Waiting;
 import dev.otto.ratelimit.fallback.FallbackRateLimiter;
 import dev.otto.testsupport.RedisClusterProcesses;
 import dev.otto.testsupport.RedisServerProcess;
-import io.lettuce.core.cluster.SlotHash;
 import java.time.Duration;
 import org.junit.jupiter.api.Test;
 
@@ -34,28 +33,19 @@ class RedisRateLimiterClusterFailoverTest {
             .probeInterval(Duration.ofMillis(100))
             .build()) {
       RedisServerProcess dying = cluster.primaries().get(0);
-      String key = keyOn(cluster, redis, dying);
+      String key = ClusterKeys.keyOn(cluster, redis, policy, dying);
       Waiting.awaitTrue(Duration.ofSeconds(10), "decisions on Redis",
           () -> limiter.tryAcquire(key, policy).backend() == RateLimitBackend.REDIS);
 
       dying.kill();
       // Every decision is made (locally while the slot has no primary); none throws. Here the failover and
-      // the topology refresh took under 6 s; the bound leaves room for a slow machine.
+      // the topology refresh took under 5 s; the bound leaves room for a slow machine.
       Waiting.awaitTrue(Duration.ofSeconds(40), "decisions on the promoted replica", () -> {
         RateLimitDecision decision = limiter.tryAcquire(key, policy);
         assertThat(decision.allowed()).isTrue();
         return decision.backend() == RateLimitBackend.REDIS;
       });
       assertThat(redis.probe().toCompletableFuture().join()).as("the dead primary holds no slots").isNull();
-    }
-  }
-
-  private String keyOn(RedisClusterProcesses cluster, RedisRateLimiter limiter, RedisServerProcess node) {
-    for (int i = 0; ; i++) {
-      String key = "client-" + i;
-      if (cluster.nodeFor(SlotHash.getSlot(limiter.keys(key, policy)[0])) == node) {
-        return key;
-      }
     }
   }
 }

@@ -62,19 +62,12 @@ class RedisRateLimiterClusterTest {
         .build();
   }
 
-  /** The node that owns the keys of this key's decisions. */
   private RedisServerProcess nodeOf(RedisRateLimiter limiter, String key) {
-    return cluster.nodeFor(SlotHash.getSlot(limiter.keys(key, policy)[0]));
+    return ClusterKeys.nodeOf(cluster, limiter, policy, key);
   }
 
-  /** A key whose decisions go to this node. */
   private String keyOn(RedisRateLimiter limiter, RedisServerProcess node) {
-    for (int i = 0; ; i++) {
-      String key = "client-" + i;
-      if (nodeOf(limiter, key) == node) {
-        return key;
-      }
-    }
+    return ClusterKeys.keyOn(cluster, limiter, policy, node);
   }
 
   private static long keysOn(RedisServerProcess node) {
@@ -149,6 +142,11 @@ class RedisRateLimiterClusterTest {
         assertThatThrownBy(() -> redis.probe().toCompletableFuture().join())
             .isInstanceOf(CompletionException.class)
             .hasCauseInstanceOf(RateLimiterUnavailableException.class);
+        try (RedisRateLimiter connecting = limiter()) {
+          assertThatThrownBy(() -> connecting.probe().toCompletableFuture().join())
+              .as("a probe made while connecting still reaches every primary")
+              .hasCauseInstanceOf(RateLimiterUnavailableException.class);
+        }
         long end = System.nanoTime() + Duration.ofMillis(500).toNanos(); // five probe intervals
         while (System.nanoTime() < end) {
           assertThat(limiter.tryAcquire(onLiving, policy).backend()).as("local while a primary is down")
@@ -157,6 +155,7 @@ class RedisRateLimiterClusterTest {
         }
       } finally {
         dying.restart();
+        cluster.awaitServing(); // the other tests share the cluster
       }
       Waiting.awaitTrue(Duration.ofSeconds(15), "decisions back on Redis once every primary answers",
           () -> limiter.tryAcquire(onDying, policy).backend() == RateLimitBackend.REDIS);
