@@ -21,7 +21,6 @@ import dev.otto.spring.OttoRedisProperties;
 import dev.otto.spring.problem.OttoProblemAutoConfiguration;
 import java.time.Duration;
 import java.util.List;
-import java.util.Map;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnBooleanProperty;
