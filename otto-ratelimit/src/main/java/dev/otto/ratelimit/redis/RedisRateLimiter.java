@@ -144,6 +144,12 @@ public final class RedisRateLimiter implements RateLimiter, AutoCloseable {
   private final ConcurrentHashMap<RateLimitPolicy, Prepared> prepared = new ConcurrentHashMap<>();
   /** Script calls that failed because their connection broke; calls still waiting on it give up. */
   private final ConnectionLosses connectionLosses = new ConnectionLosses();
+  /**
+   * Where a script call that failed with an I/O error counts the loss: none on a cluster, where a broken
+   * connection concerns one node's calls, which a loss counted for the whole limiter would not tell apart
+   * from the others; there, calls wait for Lettuce or their timeout.
+   */
+  private final @Nullable ConnectionLosses lossesCounted;
   private volatile boolean closed;
 
   private RedisRateLimiter(RedisConnector connector, Builder builder, boolean clientTimesOutScripts) {
@@ -151,6 +157,7 @@ public final class RedisRateLimiter implements RateLimiter, AutoCloseable {
     this.commandTimeout = builder.commandTimeout;
     this.commandTimeoutNanos = builder.commandTimeout.toNanos();
     this.clientTimesOutScripts = clientTimesOutScripts;
+    this.lossesCounted = builder.cluster() ? null : connectionLosses;
     this.keyPrefix = builder.keyPrefix;
     this.probeKeys = new ProbeKeys(builder.keyPrefix);
     this.probe = new Prepared(builder.keyPrefix, PROBE_LIMITS);
@@ -220,7 +227,7 @@ public final class RedisRateLimiter implements RateLimiter, AutoCloseable {
    *     with {@link RateLimiterUnavailableException}
    */
   public CompletionStage<Void> probe() {
-    List<String[]> keySets = probeKeys();
+    List<String[]> keySets = currentProbeKeys();
     if (keySets != null) {
       return probe(keySets);
     }
@@ -228,7 +235,7 @@ public final class RedisRateLimiter implements RateLimiter, AutoCloseable {
     // topology is known and every primary is probed.
     CompletableFuture<Void> probed = new CompletableFuture<>();
     probe(probeKeys.standalone()).whenComplete((connected, failure) -> {
-      List<String[]> all = probeKeys();
+      List<String[]> all = currentProbeKeys();
       if (failure != null || all == null || all == probeKeys.standalone()) {
         complete(probed, failure);
       } else {
@@ -239,7 +246,7 @@ public final class RedisRateLimiter implements RateLimiter, AutoCloseable {
   }
 
   /** The probe's key sets on the current connection, or null while there is none. */
-  private @Nullable List<String[]> probeKeys() {
+  private @Nullable List<String[]> currentProbeKeys() {
     CompletableFuture<StatefulConnection<String, String>> connecting = connector.connection();
     return connecting.isDone() && !connecting.isCompletedExceptionally()
         ? probeKeys.on(connecting.join())
@@ -403,10 +410,7 @@ public final class RedisRateLimiter implements RateLimiter, AutoCloseable {
 
   private ScriptCall send(StatefulConnection<String, String> connection, String[] keys, String[] args,
       boolean reloading, boolean timedByCaller) {
-    // On a cluster a broken connection concerns one node's calls, which a loss counted for the whole
-    // limiter would not tell apart from the others: there, calls wait for Lettuce or their timeout.
-    ScriptCall call = ScriptCall.of(SCRIPT, keys, args, reloading, timedByCaller,
-        connection instanceof StatefulRedisClusterConnection<?, ?> ? null : connectionLosses);
+    ScriptCall call = ScriptCall.of(SCRIPT, keys, args, reloading, timedByCaller, lossesCounted);
     connection.dispatch(call);
     return call;
   }
@@ -886,6 +890,12 @@ public final class RedisRateLimiter implements RateLimiter, AutoCloseable {
       // Lettuce's cluster writer applies a command's timeout only once a node connection takes it, not
       // while it waits for one to open (after a failover, say): asynchronous cluster calls time themselves.
       return new RedisRateLimiter(connector, this, uri != null);
+    }
+
+    /** Whether the limiter runs on a Redis Cluster, known from its source alone. */
+    private boolean cluster() {
+      return clusterUri != null || clusterClient != null
+          || connection instanceof StatefulRedisClusterConnection<?, ?>;
     }
 
     private static RedisConnector ownedConnector(String uri, Duration commandTimeout) {
