@@ -308,12 +308,14 @@ public final class RateLimitFilter implements Filter {
   private static final class HeaderCollector {
 
     private final PolicyHeaders[] policies;
+    private final String[] policyItems;
     private final String[] items;
     private final long[] remaining;
     private int size;
 
     HeaderCollector(int capacity) {
       policies = new PolicyHeaders[capacity];
+      policyItems = new String[capacity];
       items = new String[capacity];
       remaining = new long[capacity];
     }
@@ -323,16 +325,19 @@ public final class RateLimitFilter implements Filter {
       for (int i = 0; i < size; i++) {
         if (policies[i].policy().name().equals(policy.policy().name())) {
           if (decision.remaining() < remaining[i] || !decision.allowed()) {
-            items[i] = policy.rateLimitItem(decision);
-            remaining[i] = decision.remaining();
+            set(i, policy, decision);
           }
           return;
         }
       }
-      policies[size] = policy;
-      items[size] = policy.rateLimitItem(decision);
-      remaining[size] = decision.remaining();
-      size++;
+      set(size++, policy, decision);
+    }
+
+    private void set(int i, PolicyHeaders policy, RateLimitDecision decision) {
+      policies[i] = policy;
+      policyItems[i] = policy.policyItems(decision);
+      items[i] = policy.rateLimitItem(decision);
+      remaining[i] = decision.remaining();
     }
 
     void writeTo(HttpServletResponse response) {
@@ -340,7 +345,7 @@ public final class RateLimitFilter implements Filter {
         return;
       }
       if (size == 1) {
-        response.setHeader("RateLimit-Policy", policies[0].policyItems());
+        response.setHeader("RateLimit-Policy", policyItems[0]);
         response.setHeader("RateLimit", items[0]);
         return;
       }
@@ -351,7 +356,7 @@ public final class RateLimitFilter implements Filter {
           policyField.append(", ");
           rateField.append(", ");
         }
-        policyField.append(policies[i].policyItems());
+        policyField.append(policyItems[i]);
         rateField.append(items[i]);
       }
       response.setHeader("RateLimit-Policy", policyField.toString());
