@@ -17,12 +17,16 @@ import dev.otto.spring.ratelimit.OttoRateLimitAutoConfiguration;
 import dev.otto.spring.ratelimit.RateLimitContexts;
 import dev.otto.testsupport.RedisClusterProcesses;
 import dev.otto.testsupport.TestServices;
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
 import java.time.Duration;
 import java.util.UUID;
 import java.util.concurrent.locks.LockSupport;
 import org.junit.jupiter.api.Test;
 import org.springframework.boot.test.context.runner.WebApplicationContextRunner;
 import org.springframework.boot.web.servlet.FilterRegistrationBean;
+import org.springframework.context.ApplicationContext;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.mock.web.MockFilterChain;
@@ -122,6 +126,70 @@ class OttoRateLimitAutoConfigurationTest {
                 }
               });
     }
+  }
+
+  @Test
+  void whileRedisIsUnreachableEachInstanceAppliesThePolicysFallbackLimits() throws Exception {
+    web.withPropertyValues(GREETING)
+        .withPropertyValues(
+            "otto.redis.url=redis://127.0.0.1:" + closedPort(),
+            "otto.ratelimit.policies.greeting.fallback-limits[0].quota=1",
+            "otto.ratelimit.policies.greeting.fallback-limits[0].period=10s")
+        .run(
+            context -> {
+              RateLimitFilter filter = filter(context);
+              MockHttpServletResponse first = greet(filter);
+              assertThat(first.getStatus()).isEqualTo(200);
+              assertThat(first.getHeader("RateLimit-Policy")).isEqualTo("\"greeting\";q=1;w=10");
+              assertThat(first.getHeader("RateLimit")).startsWith("\"greeting\";r=0;t=");
+              assertThat(greet(filter).getStatus()).isEqualTo(429);
+            });
+  }
+
+  @Test
+  void withoutFallbackLimitsEachInstanceAppliesThePolicyItselfWhileRedisIsUnreachable() throws Exception {
+    web.withPropertyValues(GREETING)
+        .withPropertyValues("otto.redis.url=redis://127.0.0.1:" + closedPort())
+        .run(
+            context -> {
+              RateLimitFilter filter = filter(context);
+              MockHttpServletResponse first = greet(filter);
+              assertThat(first.getHeader("RateLimit-Policy")).isEqualTo("\"greeting\";q=2;w=10");
+              assertThat(first.getHeader("RateLimit")).startsWith("\"greeting\";r=1;t=");
+              assertThat(greet(filter).getStatus()).isEqualTo(200);
+              assertThat(greet(filter).getStatus()).isEqualTo(429);
+            });
+  }
+
+  @Test
+  void anInvalidLimitFailsStartupNamingTheProperty() {
+    web.withPropertyValues(GREETING)
+        .withPropertyValues("otto.ratelimit.policies.greeting.limits[0].quota=0")
+        .run(
+            context ->
+                assertThat(context.getStartupFailure())
+                    .hasStackTraceContaining("otto.ratelimit.policies.greeting.limits[0]: quota must be at least 1"));
+    web.withPropertyValues(GREETING)
+        .withPropertyValues(
+            "otto.redis.url=redis://127.0.0.1:6379",
+            "otto.ratelimit.policies.greeting.fallback-limits[0].quota=1")
+        .run(
+            context ->
+                assertThat(context.getStartupFailure())
+                    .rootCause()
+                    .hasMessageContaining("otto.ratelimit.policies.greeting.fallback-limits[0].period"));
+  }
+
+  /** A local port nothing listens on: connections to it are refused at once. */
+  private static int closedPort() throws IOException {
+    try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+      return socket.getLocalPort();
+    }
+  }
+
+  private static RateLimitFilter filter(ApplicationContext context) {
+    return (RateLimitFilter) registration(context.getBean(OttoRateLimitAutoConfiguration.FILTER_REGISTRATION))
+        .getFilter();
   }
 
   /**

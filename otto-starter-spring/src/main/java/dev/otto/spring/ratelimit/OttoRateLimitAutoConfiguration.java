@@ -20,7 +20,10 @@ import dev.otto.spring.OttoFilterOrder;
 import dev.otto.spring.OttoRedisProperties;
 import dev.otto.spring.problem.OttoProblemAutoConfiguration;
 import java.time.Duration;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.function.UnaryOperator;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnBooleanProperty;
@@ -102,7 +105,8 @@ public final class OttoRateLimitAutoConfiguration {
             .local(owned.local)
             .failureMode(properties.getFailureMode())
             .failureThreshold(properties.getFallback().getFailureThreshold())
-            .probeInterval(properties.getFallback().getProbeInterval());
+            .probeInterval(properties.getFallback().getProbeInterval())
+            .localPolicy(fallbackPolicies(properties));
     listeners.orderedStream().forEach(fallback::listener);
     return fallback.build();
   }
@@ -150,6 +154,24 @@ public final class OttoRateLimitAutoConfiguration {
         .toList();
   }
 
+  /**
+   * The policies the local limiter applies while Redis is unreachable: each policy's {@code fallback-limits}
+   * where set, looked up by policy name (rule beans' policies included), else the policy itself.
+   */
+  static UnaryOperator<RateLimitPolicy> fallbackPolicies(OttoRateLimitProperties properties) {
+    Map<String, RateLimitPolicy> byName = new HashMap<>();
+    properties.getPolicies().forEach((name, policy) -> {
+      if (!policy.getFallbackLimits().isEmpty()) {
+        byName.put(name, policy(name, "fallback-limits", policy.getFallbackLimits()));
+      }
+    });
+    if (byName.isEmpty()) {
+      return UnaryOperator.identity();
+    }
+    Map<String, RateLimitPolicy> fallbacks = Map.copyOf(byName);
+    return policy -> fallbacks.getOrDefault(policy.name(), policy);
+  }
+
   private static RateLimitRule rule(
       String name, OttoRateLimitProperties.Policy policy, ClientIpResolver clientIp) {
     if (policy.getLimits().isEmpty()) {
@@ -157,13 +179,9 @@ public final class OttoRateLimitAutoConfiguration {
           "otto.ratelimit.policies." + name + " has no limits: set otto.ratelimit.policies." + name
               + ".limits[0].quota and .limits[0].period");
     }
-    RateLimitPolicy.Builder limits = RateLimitPolicy.builder(name);
-    for (int i = 0; i < policy.getLimits().size(); i++) {
-      limits.limit(limit(name, i, policy.getLimits().get(i)));
-    }
     RateLimitRule.Builder rule =
         RateLimitRule.builder()
-            .policy(limits.build())
+            .policy(policy(name, "limits", policy.getLimits()))
             .key(KeySpec.parse(name, policy.getKey(), clientIp))
             .missingKey(policy.getMissingKey())
             .shadow(policy.isShadow());
@@ -174,11 +192,24 @@ public final class OttoRateLimitAutoConfiguration {
     return rule.build();
   }
 
-  private static Limit limit(String name, int index, OttoRateLimitProperties.LimitSpec spec) {
+  /** The policy {@code name} with the limits of its property {@code list} (limits or fallback-limits). */
+  private static RateLimitPolicy policy(String name, String list, List<OttoRateLimitProperties.LimitSpec> specs) {
+    RateLimitPolicy.Builder policy = RateLimitPolicy.builder(name);
+    for (int i = 0; i < specs.size(); i++) {
+      String property = "otto.ratelimit.policies." + name + "." + list + "[" + i + "]";
+      try {
+        policy.limit(limit(property, specs.get(i)));
+      } catch (IllegalArgumentException e) {
+        throw new IllegalArgumentException(property + ": " + e.getMessage(), e);
+      }
+    }
+    return policy.build();
+  }
+
+  private static Limit limit(String property, OttoRateLimitProperties.LimitSpec spec) {
     Duration period = spec.getPeriod();
     if (period == null) {
-      throw new IllegalArgumentException(
-          "otto.ratelimit.policies." + name + ".limits[" + index + "].period is not set (for example 10s)");
+      throw new IllegalArgumentException("period is not set (" + property + ".period, for example 10s)");
     }
     Long burst = spec.getBurst();
     return new Limit(spec.getQuota(), period, burst != null ? burst : spec.getQuota());

@@ -114,6 +114,13 @@ public class OttoRateLimitProperties {
     /** Limits checked together in one decision, for example 10 per second and 1000 per hour. */
     private List<LimitSpec> limits = new ArrayList<>();
 
+    /**
+     * Limits each instance applies on its own while Redis is unreachable (failure-mode fail-local), in the
+     * same form as limits. Empty: the policy's own limits, which then hold per instance, so N instances allow
+     * up to N times the shared limit; for example the shared quota divided by the number of instances.
+     */
+    private List<LimitSpec> fallbackLimits = new ArrayList<>();
+
     /** Path patterns the policy applies to: exact (/api/greeting), * for one segment, /** for a subtree. */
     private List<String> paths = new ArrayList<>(List.of("/**"));
 
@@ -138,6 +145,14 @@ public class OttoRateLimitProperties {
 
     public void setLimits(List<LimitSpec> limits) {
       this.limits = limits;
+    }
+
+    public List<LimitSpec> getFallbackLimits() {
+      return fallbackLimits;
+    }
+
+    public void setFallbackLimits(List<LimitSpec> fallbackLimits) {
+      this.fallbackLimits = fallbackLimits;
     }
 
     public List<String> getPaths() {
