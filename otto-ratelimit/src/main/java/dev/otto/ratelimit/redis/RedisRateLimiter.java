@@ -176,6 +176,8 @@ public final class RedisRateLimiter implements RateLimiter, AutoCloseable {
 
   /**
    * Decides a request with one script call, waiting on the caller's thread at most the command timeout.
+   * An interrupt does not cut that wait short, since giving up on a call already sent would charge the
+   * request in Redis and fail it anyway; the thread's interrupt status is kept for its own code to see.
    *
    * @throws IllegalArgumentException when permits is out of range for the policy
    * @throws RateLimiterUnavailableException when Redis did not answer in time, is unreachable or failed
@@ -363,16 +365,19 @@ public final class RedisRateLimiter implements RateLimiter, AutoCloseable {
   }
 
   /**
-   * Waits for a future on this thread: the connection, or a script call, which is cancelled on timeout or
-   * interrupt so that Lettuce does not send it if it has not yet. Waits at most {@code firstWait}, and then
-   * until the command timeout since {@code started}; a script call is given up as soon as a connection loss
-   * was counted after it was sent ({@code lossesAtSend}), looked at every {@link #LOSS_CHECK_NANOS}.
+   * Waits for a future on this thread: the connection, or a script call, which is cancelled on timeout so
+   * that Lettuce does not send it if it has not yet. Waits at most {@code firstWait}, and then until the
+   * command timeout since {@code started}; a script call is given up as soon as a connection loss was
+   * counted after it was sent ({@code lossesAtSend}), looked at every {@link #LOSS_CHECK_NANOS}. An interrupt
+   * is remembered, not obeyed: the wait is short and bounded, and a healthy Redis must not look failed (a
+   * fallback would count it towards opening its breaker for every thread).
    *
    * @throws NoScript when the script call failed because Redis does not know the script
    * @throws RateLimiterUnavailableException on any other failure, on timeout or when the connection was lost
    */
   private <T> T await(Future<T> future, long started, long firstWait, boolean scriptCall, long lossesAtSend) {
     long wait = firstWait;
+    boolean interrupted = false;
     try {
       while (true) {
         try {
@@ -385,6 +390,12 @@ public final class RedisRateLimiter implements RateLimiter, AutoCloseable {
           if (scriptCall && connectionLosses.count() != lossesAtSend) {
             throw abandon(future, true, brokenConnection());
           }
+        } catch (InterruptedException e) {
+          interrupted = true;
+          wait = remaining(started);
+          if (wait <= 0) {
+            throw abandon(future, scriptCall, unavailable(new TimeoutException("command timeout")));
+          }
         }
       }
     } catch (ExecutionException e) {
@@ -393,10 +404,10 @@ public final class RedisRateLimiter implements RateLimiter, AutoCloseable {
         throw new NoScript(cause);
       }
       throw unavailable(cause);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw abandon(future, scriptCall,
-          new RateLimiterUnavailableException("interrupted while waiting for Redis", e));
+    } finally {
+      if (interrupted) {
+        Thread.currentThread().interrupt();
+      }
     }
   }
 

@@ -3,6 +3,7 @@ package dev.otto.ratelimit.redis;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.otto.ratelimit.RateLimitBackend;
 import dev.otto.ratelimit.RateLimitDecision;
 import dev.otto.ratelimit.RateLimitListener;
 import dev.otto.ratelimit.RateLimitPolicy;
@@ -91,6 +92,27 @@ class RedisRateLimiterTest {
 
       assertThat(calls("evalsha") - evalshaBefore).isEqualTo(80);
       assertThat(calls("eval")).isEqualTo(evalBefore);
+    }
+  }
+
+  @Test
+  void anInterruptedCallerIsStillDecidedByRedisAndKeepsItsInterruptStatus() {
+    try (RedisRateLimiter limiter = limiter().build()) {
+      limiter.tryAcquire("warm-up", policy);
+      RateLimitDecision first;
+      RateLimitDecision second;
+      boolean stillInterrupted;
+      Thread.currentThread().interrupt();
+      try {
+        first = limiter.tryAcquire("k", policy);
+        second = limiter.tryAcquire("k", policy);
+      } finally {
+        stillInterrupted = Thread.interrupted();
+      }
+      assertThat(stillInterrupted).isTrue();
+      assertThat(first.backend()).isEqualTo(RateLimitBackend.REDIS);
+      assertThat(first.remaining()).isEqualTo(9);
+      assertThat(second.remaining()).isEqualTo(8);
     }
   }
 
