@@ -612,9 +612,13 @@ public final class RedisRateLimiter implements RateLimiter, AutoCloseable {
       }
       this.connection = connection;
       this.reloading = reloading;
-      // Read and registered before sending: a loss from now on may concern this call.
-      lossesAtSend = connectionLosses.count();
-      connectionLosses.await(this);
+      ConnectionLosses losses = lossesCounted;
+      if (losses != null) {
+        // Read and registered before sending: a loss from now on may concern this call. (On a cluster no
+        // loss is ever counted, so there is nothing to wait for.)
+        lossesAtSend = losses.count();
+        losses.await(this);
+      }
       ScriptCall sent;
       try {
         // With a timer of our own armed, the client need not time the call too.
@@ -625,7 +629,10 @@ public final class RedisRateLimiter implements RateLimiter, AutoCloseable {
       }
       command = sent;
       if (isDone()) {
-        sent.cancel(false); // the connection broke while it was being sent
+        // Failed while being sent: timed out or the connection broke. If that was before it registered
+        // above, the failure's done() came first, so say it here too.
+        connectionLosses.done(this);
+        sent.cancel(false);
         return;
       }
       sent.whenComplete(this);
