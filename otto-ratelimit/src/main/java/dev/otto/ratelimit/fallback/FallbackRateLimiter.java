@@ -66,7 +66,8 @@ import org.slf4j.LoggerFactory;
  * INFO when it closes, with how long it was open) and offered to the
  * {@linkplain Builder#listener(RateLimitListener) listeners}, for example
  * {@code dev.otto.ratelimit.micrometer.RateLimiterMetrics}, on the {@linkplain Builder#scheduler probe
- * scheduler}'s thread, so that the request that opens the breaker does not wait for them.
+ * scheduler}'s thread, so that the request that opens the breaker does not wait for them, and in the
+ * order the changes happened (given a scheduler of one thread, as the limiter's own is).
  *
  * <p><b>Threading and failure.</b> Thread-safe and lock-free. Never throws or fails a stage because Redis
  * failed; only invalid arguments throw. {@link #close()} stops probing and shuts down a scheduler the
@@ -256,11 +257,18 @@ public final class FallbackRateLimiter implements RateLimiter, AutoCloseable {
     }
     // The log line, the listeners and the probe's schedule are the scheduler's work, not the request's: the
     // first time, they kept the request that opened the breaker 7 to 15 ms past its command timeout.
-    Runnable announcement = () -> announce(started, failures);
+    onScheduler(() -> announce(started, failures));
+  }
+
+  /**
+   * Runs a state change's work on the scheduler, so that one limiter's changes are told in the order they
+   * happened; or on this thread once the scheduler is shut down, to tell of them all the same.
+   */
+  private void onScheduler(Runnable work) {
     try {
-      scheduler.execute(announcement);
+      scheduler.execute(work);
     } catch (RejectedExecutionException e) {
-      announcement.run(); // the scheduler is shut down: tell of the outage all the same
+      work.run();
     }
   }
 
@@ -277,12 +285,20 @@ public final class FallbackRateLimiter implements RateLimiter, AutoCloseable {
     started.startProbing();
   }
 
+  /**
+   * Closes the breaker, on the scheduler: an outage that starts right after can then only be announced
+   * after this recovery. The failure count is reset first, since it stayed at the threshold while the
+   * breaker was open and one failure of the first decisions on Redis must not reopen it.
+   */
   private void recover(Outage ended) {
+    if (outage.get() != ended) {
+      return;
+    }
+    consecutiveFailures.set(0);
     if (!outage.compareAndSet(ended, null)) {
       return;
     }
     ended.stopProbing();
-    consecutiveFailures.set(0);
     Duration degradedFor = Duration.between(ended.since, clock.instant());
     if (degradedFor.isNegative()) {
       degradedFor = Duration.ZERO;
@@ -351,7 +367,7 @@ public final class FallbackRateLimiter implements RateLimiter, AutoCloseable {
       probe.whenComplete((ignored, failure) -> {
         probing.set(false);
         if (failure == null) {
-          recover(this);
+          onScheduler(() -> recover(this));
         } else {
           LOG.debug("Redis probe failed: {}", failure.getMessage());
         }

@@ -108,9 +108,12 @@ class FallbackRateLimiterFaultTest {
           () -> limiter.tryAcquire("k", policy).backend() == RateLimitBackend.REDIS);
       assertThat(recovery).isLessThan(Duration.ofSeconds(5));
       assertThat(limiter.isDegraded()).isFalse();
+      Waiting.awaitTrue(Duration.ofSeconds(5), "the listener told of the recovery", () -> !listener.recovered.isEmpty());
     }
     assertThat(listener.engaged).hasSize(1);
     assertThat(listener.recovered).singleElement().satisfies(d -> assertThat(d).isPositive());
+    assertThat(listener.threads).as("both changes told on the probe thread, in order")
+        .containsExactly("otto-ratelimit-probe", "otto-ratelimit-probe");
     assertThat(logged(Level.WARN)).isEqualTo(1);
     assertThat(logged(Level.INFO)).isEqualTo(1);
     assertThat(logs.list.get(0).getFormattedMessage()).contains("without Redis (FAIL_LOCAL");

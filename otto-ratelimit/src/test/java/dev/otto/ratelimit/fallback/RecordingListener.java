@@ -10,14 +10,18 @@ final class RecordingListener implements RateLimitListener {
 
   final List<Throwable> engaged = new CopyOnWriteArrayList<>();
   final List<Duration> recovered = new CopyOnWriteArrayList<>();
+  /** The threads that told of each change, in order. */
+  final List<String> threads = new CopyOnWriteArrayList<>();
 
   @Override
   public void onFallbackEngaged(Throwable cause) {
+    threads.add(Thread.currentThread().getName());
     engaged.add(cause);
   }
 
   @Override
   public void onFallbackRecovered(Duration degradedFor) {
+    threads.add(Thread.currentThread().getName());
     recovered.add(degradedFor);
   }
 }
