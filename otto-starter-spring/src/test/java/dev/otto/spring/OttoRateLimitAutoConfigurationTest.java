@@ -226,6 +226,22 @@ class OttoRateLimitAutoConfigurationTest {
   }
 
   @Test
+  void anApplicationRateLimitFilterReplacesOttosRegistrationSoNoRequestIsChargedTwice() {
+    web.withPropertyValues(GREETING)
+        .withUserConfiguration(OwnFilter.class)
+        .run(context -> {
+          assertThat(context).doesNotHaveBean(OttoRateLimitAutoConfiguration.FILTER_REGISTRATION);
+          assertThat(context).hasSingleBean(RateLimitFilter.class);
+        });
+    web.withPropertyValues(GREETING)
+        .withUserConfiguration(OwnFilterRegistration.class)
+        .run(context -> {
+          assertThat(context).doesNotHaveBean(OttoRateLimitAutoConfiguration.FILTER_REGISTRATION);
+          assertThat(context).hasBean("myRateLimitFilter");
+        });
+  }
+
+  @Test
   void anUnknownKeyPartFailsStartupNamingTheProperty() {
     web.withPropertyValues(GREETING)
         .withPropertyValues("otto.ratelimit.policies.greeting.key=cookie")
@@ -262,12 +278,30 @@ class OttoRateLimitAutoConfigurationTest {
 
   @Configuration(proxyBeanMethods = false)
   static class OwnRule {
+    static final RateLimitRule RULE = RateLimitRule.builder()
+        .policy(RateLimitPolicy.of("everything", 100, Duration.ofSeconds(1)))
+        .key(KeyResolver.principal())
+        .build();
+
     @Bean
     RateLimitRule everything() {
-      return RateLimitRule.builder()
-          .policy(RateLimitPolicy.of("everything", 100, Duration.ofSeconds(1)))
-          .key(KeyResolver.principal())
-          .build();
+      return RULE;
+    }
+  }
+
+  @Configuration(proxyBeanMethods = false)
+  static class OwnFilter {
+    @Bean
+    RateLimitFilter myRateLimitFilter(RateLimiter limiter) {
+      return RateLimitFilter.builder().limiter(limiter).rule(OwnRule.RULE).build();
+    }
+  }
+
+  @Configuration(proxyBeanMethods = false)
+  static class OwnFilterRegistration {
+    @Bean
+    FilterRegistrationBean<RateLimitFilter> myRateLimitFilter(RateLimiter limiter) {
+      return new FilterRegistrationBean<>(RateLimitFilter.builder().limiter(limiter).rule(OwnRule.RULE).build());
     }
   }
 

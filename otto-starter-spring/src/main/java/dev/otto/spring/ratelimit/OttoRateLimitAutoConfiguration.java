@@ -44,7 +44,8 @@ import org.springframework.util.StringUtils;
  *
  * <p>Active unless {@code otto.ratelimit.enabled=false}. The {@link RateLimiter}, the
  * {@link ClientIpResolver} and the filter registration ({@value #FILTER_REGISTRATION}) back off when the
- * application defines its own.
+ * application defines its own; the registration also backs off for any {@link RateLimitFilter} bean of the
+ * application's, or a {@code FilterRegistrationBean<RateLimitFilter>} of another name.
  */
 @AutoConfiguration(after = OttoProblemAutoConfiguration.class)
 @ConditionalOnWebApplication(type = ConditionalOnWebApplication.Type.SERVLET)
@@ -120,8 +121,13 @@ public final class OttoRateLimitAutoConfiguration {
         .build();
   }
 
+  // Backs off for a RateLimitFilter of the application's, bare or registered under any name: two filters
+  // would charge every request twice.
   @Bean(name = FILTER_REGISTRATION)
-  @ConditionalOnMissingBean(name = FILTER_REGISTRATION)
+  @ConditionalOnMissingBean(
+      name = FILTER_REGISTRATION,
+      value = RateLimitFilter.class,
+      parameterizedContainer = FilterRegistrationBean.class)
   @ConditionalOnRules(prefix = "otto.ratelimit.policies", beanType = RateLimitRule.class)
   FilterRegistrationBean<RateLimitFilter> ottoRateLimitFilterRegistration(
       OttoRateLimitProperties properties,
