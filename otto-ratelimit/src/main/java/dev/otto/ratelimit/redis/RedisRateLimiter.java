@@ -917,10 +917,11 @@ public final class RedisRateLimiter implements RateLimiter, AutoCloseable {
     }
 
     private static RedisConnector ownedConnector(String uri, Duration commandTimeout) {
-      // One connection needs one I/O thread. Script calls time out in Lettuce after the command timeout,
-      // on a timer fine enough for it (see ownedResources and ownedOptions for the rest).
+      // One connection needs one I/O thread: the pool is Lettuce's smallest, whose threads start on first
+      // use. Script calls time out in Lettuce after the command timeout, on a timer fine enough for it (see
+      // ownedResources and ownedOptions for the rest).
       HashedWheelTimer timer = timeoutTimer(commandTimeout);
-      ClientResources resources = ownedResources(timer).ioThreadPoolSize(1).build();
+      ClientResources resources = ownedResources(timer).ioThreadPoolSize(LETTUCE_MIN_THREADS).build();
       RedisURI redisUri = RedisURI.create(uri);
       RedisClient owned = RedisClient.create(resources, redisUri);
       owned.setOptions(ownedOptions(ClientOptions.builder(), commandTimeout).build());
@@ -947,6 +948,11 @@ public final class RedisRateLimiter implements RateLimiter, AutoCloseable {
       return RedisConnector.owning(owned, resources, timer);
     }
 
+    /**
+     * The smallest thread pool Lettuce accepts; asked for fewer, it logs that it takes two at every start.
+     */
+    private static final int LETTUCE_MIN_THREADS = 2;
+
     private static HashedWheelTimer timeoutTimer(Duration commandTimeout) {
       return new HashedWheelTimer(new DefaultThreadFactory("otto-ratelimit-timeout", true),
           ScriptTimeouts.tick(commandTimeout).toNanos(), TimeUnit.NANOSECONDS);
@@ -958,7 +964,7 @@ public final class RedisRateLimiter implements RateLimiter, AutoCloseable {
      */
     private static DefaultClientResources.Builder ownedResources(HashedWheelTimer timer) {
       return DefaultClientResources.builder()
-          .computationThreadPoolSize(1)
+          .computationThreadPoolSize(LETTUCE_MIN_THREADS)
           .timer(timer)
           .reconnectDelay(Delay.exponential(Duration.ofMillis(10), Duration.ofSeconds(1), 2, TimeUnit.MILLISECONDS))
           .nettyCustomizer(new ConsolidatedFlushes());
