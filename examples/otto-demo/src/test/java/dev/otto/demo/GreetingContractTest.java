@@ -6,8 +6,10 @@ import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
+import java.net.http.HttpRequest.BodyPublishers;
 import java.net.http.HttpResponse;
 import java.net.http.HttpResponse.BodyHandlers;
+import java.util.List;
 import java.util.UUID;
 import org.junit.jupiter.api.Test;
 import org.springframework.boot.test.context.SpringBootTest;
@@ -53,6 +55,73 @@ class GreetingContractTest {
     assertThat(problem.get("instance").asString()).isEqualTo("/api/greeting");
     assertThat(problem.get("traceId").asString())
         .isEqualTo(eleventh.headers().firstValue("X-Trace-Id").orElseThrow());
+  }
+
+  @Test
+  void wrongMethodsAre405ProblemsWithAllowThatTheLimitNeitherCountsNorAnnotates() throws Exception {
+    String apiKey = uniqueKey();
+    for (String method : List.of("DELETE", "POST", "PUT")) {
+      for (int i = 1; i <= 12; i++) {
+        HttpResponse<String> response =
+            greet(request().header("X-Api-Key", apiKey).method(method, BodyPublishers.noBody()));
+
+        assertThat(response.statusCode()).as("%s %d", method, i).isEqualTo(405);
+        assertThat(response.headers().firstValue("Content-Type"))
+            .hasValueSatisfying(type -> assertThat(type).startsWith("application/problem+json"));
+        assertThat(json.readTree(response.body()).get("instance").asString()).isEqualTo("/api/greeting");
+        assertThat(response.headers().firstValue("Allow"))
+            .hasValueSatisfying(allow -> assertThat(allow).contains("GET"));
+        assertThat(response.headers().firstValue("RateLimit")).as("%s %d", method, i).isEmpty();
+        assertThat(response.headers().firstValue("RateLimit-Policy")).as("%s %d", method, i).isEmpty();
+      }
+    }
+
+    assertTheNextGreetingIsTheFirstInItsBucket(request().header("X-Api-Key", apiKey));
+  }
+
+  @Test
+  void wrongMethodsFromAClientIpDoNotSpendItsGreetingQuota() throws Exception {
+    String client = uniqueIp();
+    for (int i = 1; i <= 12; i++) {
+      HttpResponse<String> response =
+          greet(request().header("X-Forwarded-For", client).method("DELETE", BodyPublishers.noBody()));
+      assertThat(response.statusCode()).as("DELETE %d", i).isEqualTo(405);
+    }
+
+    assertTheNextGreetingIsTheFirstInItsBucket(request().header("X-Forwarded-For", client));
+  }
+
+  @Test
+  void headIsAGreetingAndCountsAgainstTheSameBucket() throws Exception {
+    // HEAD is GET without the body (RFC 9110), so it must neither escape the limit nor lose its fields.
+    String apiKey = uniqueKey();
+    HttpRequest.Builder head =
+        request().header("X-Api-Key", apiKey).method("HEAD", BodyPublishers.noBody());
+
+    HttpResponse<String> first = greet(head);
+    assertThat(first.statusCode()).isEqualTo(200);
+    assertThat(first.headers().firstValue("RateLimit-Policy")).contains("\"greeting\";q=10;w=10");
+    assertThat(first.headers().firstValue("RateLimit"))
+        .hasValueSatisfying(value -> assertThat(value).matches("\"greeting\";r=9;t=[0-9]+"));
+    exhaust(head);
+
+    assertThat(greet(request().header("X-Api-Key", apiKey)).statusCode()).isEqualTo(429);
+  }
+
+  @Test
+  void optionsIsAnsweredWithAllowAndIsNotCounted() throws Exception {
+    // A CORS preflight or a client asking what it may do is not a greeting and must not spend the quota.
+    String apiKey = uniqueKey();
+    for (int i = 1; i <= 12; i++) {
+      HttpResponse<String> options =
+          greet(request().header("X-Api-Key", apiKey).method("OPTIONS", BodyPublishers.noBody()));
+      assertThat(options.statusCode()).as("OPTIONS %d", i).isLessThan(300);
+      assertThat(options.headers().firstValue("Allow"))
+          .hasValueSatisfying(allow -> assertThat(allow).contains("GET"));
+      assertThat(options.headers().firstValue("RateLimit")).as("OPTIONS %d", i).isEmpty();
+    }
+
+    assertTheNextGreetingIsTheFirstInItsBucket(request().header("X-Api-Key", apiKey));
   }
 
   @Test
@@ -112,6 +181,14 @@ class GreetingContractTest {
         .containsPattern("otto_ratelimit_decisions_total\\{[^}]*backend=\"local\"[^}]*outcome=\"rejected\"[^}]*policy=\"greeting\"")
         .as("the contract's back ends are redis and local only")
         .doesNotContainPattern("otto_ratelimit_decisions_total\\{[^}]*backend=\"(?!redis\"|local\")");
+  }
+
+  /** The client's next GET is allowed with nine left: nothing it sent before was charged to its bucket. */
+  private void assertTheNextGreetingIsTheFirstInItsBucket(HttpRequest.Builder request) throws Exception {
+    HttpResponse<String> response = greet(request);
+    assertThat(response.statusCode()).isEqualTo(200);
+    assertThat(response.headers().firstValue("RateLimit"))
+        .hasValueSatisfying(value -> assertThat(value).matches("\"greeting\";r=9;t=[0-9]+"));
   }
 
   /** Sends requests until the limit rejects one; at most 11 are needed in a 10-per-10-s window. */
