@@ -51,8 +51,9 @@ import org.slf4j.LoggerFactory;
  *   <li>{@link ProblemFilter}: every failure becomes {@code application/problem+json};
  *   <li>{@link HealthEndpointsFilter}: {@code GET /health}, {@code GET /ready} (a critical {@code workers}
  *       check fed by an in-process worker's heartbeat) and {@code POST /internal/worker/heartbeat};
- *   <li>{@link RateLimitFilter}: {@code /api/greeting}, policy {@code greeting}, 10 requests per 10 seconds
- *       per {@code X-Api-Key}, otherwise per client IP (proxies on loopback trusted);
+ *   <li>{@link RateLimitFilter}: {@code GET} (and so {@code HEAD}) {@code /api/greeting}, policy
+ *       {@code greeting}, 10 requests per 10 seconds per {@code X-Api-Key}, otherwise per client IP
+ *       (proxies on loopback trusted);
  *   <li>{@link IdempotencyFilter}: {@code POST /api/payments} once per {@code Idempotency-Key}, scoped by the
  *       {@code X-User} header (a stand-in for authentication).
  * </ol>
@@ -187,6 +188,9 @@ public final class ServletDemo implements AutoCloseable {
         .rule(RateLimitRule.builder()
             .policy(RateLimitPolicy.of("greeting", 10, Duration.ofSeconds(10)))
             .path("/api/greeting")
+            // GET (and so HEAD) only: a wrong method is a 405 and an OPTIONS is no greeting, so neither
+            // may spend the client's quota or carry RateLimit fields.
+            .methods("GET")
             .key(KeyResolver.firstOf(KeyResolver.header("X-Api-Key"), KeyResolver.clientIp(clientIp)))
             .build())
         .responseWriter(problems)

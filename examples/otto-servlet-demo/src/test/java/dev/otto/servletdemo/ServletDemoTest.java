@@ -131,6 +131,41 @@ class ServletDemoTest {
   }
 
   @Test
+  void wrongMethodsAre405ProblemsThatTheLimitNeitherCountsNorAnnotates() throws Exception {
+    for (String method : List.of("DELETE", "POST", "PUT")) {
+      for (int i = 1; i <= 12; i++) {
+        HttpResponse<String> response = greet(method);
+
+        assertThat(response.statusCode()).as("%s %d", method, i).isEqualTo(405);
+        assertProblem(response, 405, "/api/greeting");
+        assertThat(response.headers().firstValue("RateLimit")).as("%s %d", method, i).isEmpty();
+        assertThat(response.headers().firstValue("RateLimit-Policy")).as("%s %d", method, i).isEmpty();
+      }
+    }
+
+    assertThat(greet().headers().firstValue("RateLimit")).hasValueSatisfying(
+        value -> assertThat(value).startsWith("\"greeting\";r=9;"));
+  }
+
+  @Test
+  void headCountsAgainstTheGreetingBucketAndOptionsDoesNot() throws Exception {
+    // HEAD runs the GET handler without the body, so it is limited as a GET; OPTIONS greets no one.
+    HttpResponse<String> options = greet("OPTIONS");
+    assertThat(options.statusCode()).isEqualTo(200);
+    assertThat(options.headers().firstValue("Allow")).hasValueSatisfying(
+        allow -> assertThat(allow).contains("GET"));
+    assertThat(options.headers().firstValue("RateLimit")).isEmpty();
+
+    HttpResponse<String> head = greet("HEAD");
+    assertThat(head.statusCode()).isEqualTo(200);
+    assertThat(head.headers().firstValue("RateLimit")).hasValueSatisfying(
+        value -> assertThat(value).startsWith("\"greeting\";r=9;"));
+
+    assertThat(greet().headers().firstValue("RateLimit")).hasValueSatisfying(
+        value -> assertThat(value).startsWith("\"greeting\";r=8;"));
+  }
+
+  @Test
   void switchingRateLimitingOffLetsTheEleventhRequestPassAndOnAgainLimitsIt() throws Exception {
     greetTimes(10);
     assertThat(greet().statusCode()).isEqualTo(429);
@@ -310,7 +345,14 @@ class ServletDemoTest {
   }
 
   private HttpResponse<String> greet() throws Exception {
-    return send(request("/api/greeting").header("X-Api-Key", apiKey).GET().build());
+    return greet("GET");
+  }
+
+  private HttpResponse<String> greet(String method) throws Exception {
+    return send(request("/api/greeting")
+        .header("X-Api-Key", apiKey)
+        .method(method, HttpRequest.BodyPublishers.noBody())
+        .build());
   }
 
   private List<HttpResponse<String>> greetTimes(int times) throws Exception {
