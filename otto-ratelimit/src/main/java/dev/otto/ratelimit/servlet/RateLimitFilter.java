@@ -17,7 +17,9 @@ import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.BooleanSupplier;
@@ -392,7 +394,9 @@ public final class RateLimitFilter implements Filter {
     }
 
     /**
-     * Adds a rule; at least one is required. Rules are checked in the order added.
+     * Adds a rule; at least one is required. Rules are checked in the order added. Several rules may check
+     * the same policy (for example under different paths or keys); rules whose policies share a name must
+     * then share the limits too, as {@link #build()} checks.
      *
      * @param rule the rule
      * @return this builder
@@ -468,7 +472,8 @@ public final class RateLimitFilter implements Filter {
      * Creates the filter.
      *
      * @return the immutable filter
-     * @throws IllegalStateException when the limiter or every rule is missing
+     * @throws IllegalStateException when the limiter or every rule is missing, or when two rules carry
+     *     policies with the same name but different limits
      */
     public RateLimitFilter build() {
       if (limiter == null) {
@@ -477,7 +482,27 @@ public final class RateLimitFilter implements Filter {
       if (rules.isEmpty()) {
         throw new IllegalStateException("RateLimitFilter needs at least one rule; call rule(RateLimitRule)");
       }
+      requireOneLimitSetPerPolicyName();
       return new RateLimitFilter(this, limiter);
+    }
+
+    /**
+     * A policy's name identifies its state in the limiter, its header fields and its metrics. Two policies
+     * with one name and different limits would share that state: the local limiter keeps one state per
+     * key and name, so alternating between them resets it and lets every request through, while Redis
+     * (one key per limit) enforces both. Neither is what the rules say, so such a filter is not built.
+     */
+    private void requireOneLimitSetPerPolicyName() {
+      Map<String, RateLimitPolicy> byName = new HashMap<>();
+      for (RateLimitRule rule : rules) {
+        RateLimitPolicy policy = rule.policy();
+        RateLimitPolicy earlier = byName.putIfAbsent(policy.name(), policy);
+        if (earlier != null && !earlier.equals(policy)) {
+          throw new IllegalStateException("two rate-limit rules use policy name '" + policy.name()
+              + "' with different limits, " + earlier.limits() + " and " + policy.limits()
+              + "; give each policy its own name, or use the same policy in both rules");
+        }
+      }
     }
   }
 }

@@ -40,6 +40,12 @@ import org.jspecify.annotations.Nullable;
  * Methods are compared ignoring case, and a rule for {@code GET} also matches {@code HEAD}, which servlets
  * answer with the {@code GET} handler.
  *
+ * <h2>Policies shared between rules</h2>
+ * Several rules may check one policy, for example with different paths or keys; they then share its state
+ * for equal keys, and a response lists the policy once. The policy's name is what identifies it, so rules
+ * whose policies have the same name must have the same limits too: {@link RateLimitFilter.Builder#build()}
+ * refuses to build a filter from rules that break this.
+ *
  * <h2>Shadow mode</h2>
  * A {@link Builder#shadow(boolean) shadow} rule is decided and reported to the
  * {@link dev.otto.ratelimit.RateLimitListener listeners} and the log, but never rejects and never adds

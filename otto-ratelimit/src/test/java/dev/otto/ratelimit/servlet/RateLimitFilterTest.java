@@ -526,6 +526,33 @@ class RateLimitFilterTest {
   // ---- configuration ---------------------------------------------------------------------------------
 
   @Test
+  void refusesTwoPoliciesWithOneNameButDifferentLimits() {
+    RateLimitPolicy perSecond = RateLimitPolicy.of("api", 2, Duration.ofSeconds(1));
+    RateLimitPolicy perMinute = RateLimitPolicy.of("api", 2, Duration.ofMinutes(1));
+    RateLimitFilter.Builder filter = RateLimitFilter.builder().limiter(limiter)
+        .rule(RateLimitRule.builder().policy(perSecond).path("/a").key(KeyResolver.clientIp(loopbackProxies)).build())
+        .rule(RateLimitRule.builder().policy(perMinute).path("/b").key(KeyResolver.clientIp(loopbackProxies)).build());
+
+    assertThatIllegalStateException()
+        .isThrownBy(filter::build)
+        .withMessageContaining("policy name 'api' with different limits")
+        .withMessageContaining("give each policy its own name");
+  }
+
+  @Test
+  void aPolicyCheckedUnderTwoRulesChargesOneStateAndIsListedOnce() {
+    RateLimitPolicy sameAsGreeting = RateLimitPolicy.of("greeting", 10, Duration.ofSeconds(10));
+    use(greetingRule().build(),
+        RateLimitRule.builder().policy(sameAsGreeting).path("/api/**").key(KeyResolver.clientIp(loopbackProxies)).build());
+
+    HttpResponse<String> first = server.get("/api/greeting");
+    assertThat(header(first, "RateLimit-Policy")).isEqualTo("\"greeting\";q=10;w=10");
+    assertThat(header(first, "RateLimit")).isEqualTo("\"greeting\";r=8;t=2");
+    assertThat(statuses(getTimes(4, "/api/greeting"))).containsOnly(200);
+    assertThat(server.get("/api/greeting").statusCode()).isEqualTo(429);
+  }
+
+  @Test
   void needsALimiterAndAtLeastOneRule() {
     assertThatIllegalStateException()
         .isThrownBy(() -> RateLimitFilter.builder().rule(greetingRule().build()).build())
