@@ -197,14 +197,19 @@ public final class RateLimitPolicy {
      *
      * @param limit the band to add
      * @return this builder
-     * @throws IllegalArgumentException when the policy already has a limit with this quota and period
+     * @throws IllegalArgumentException when the policy already has a limit with this quota and period (periods
+     *     compared in whole microseconds)
      */
     public Builder limit(Limit limit) {
       Objects.requireNonNull(limit, "limit");
       for (Limit existing : limits) {
-        if (existing.quota() == limit.quota() && existing.period().equals(limit.period())) {
+        // Compared as the back ends see them: a limit's state is keyed by quota and whole microseconds
+        // (Redis: <quota>:<periodMicros>), so periods that differ only below a microsecond are one limit.
+        if (existing.quota() == limit.quota() && existing.periodMicros() == limit.periodMicros()) {
+          String alias = existing.period().equals(limit.period())
+              ? "" : " (" + limit.period() + " is the same period in whole microseconds)";
           throw new IllegalArgumentException("policy '" + name + "' already has a limit of " + limit.quota()
-              + " per " + limit.period() + "; each quota and period may appear once");
+              + " per " + existing.period() + alias + "; each quota and period may appear once");
         }
       }
       limits.add(limit);

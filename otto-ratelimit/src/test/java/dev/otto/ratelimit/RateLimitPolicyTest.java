@@ -56,6 +56,17 @@ class RateLimitPolicyTest {
   }
 
   @Test
+  void rejectsPeriodsThatDifferOnlyBelowAMicrosecondAsTheSamePeriod() {
+    // Both would be stored under one key per quota and whole microseconds, and charged twice per request.
+    RateLimitPolicy.Builder builder = RateLimitPolicy.builder("dup").limit(10, Duration.ofSeconds(1));
+    assertThatThrownBy(() -> builder.limit(10, Duration.ofSeconds(1).plusNanos(999)))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessage("policy 'dup' already has a limit of 10 per PT1S (PT1.000000999S is the same period in "
+            + "whole microseconds); each quota and period may appear once");
+    assertThat(builder.limit(10, Duration.ofSeconds(1).plusNanos(1_000)).build().limits()).hasSize(2);
+  }
+
+  @Test
   void checksPermitsAgainstTheSmallestBurst() {
     RateLimitPolicy policy = RateLimitPolicy.builder("p").limit(10, Duration.ofSeconds(1), 3).build();
     assertThat(policy.requirePermits(3)).isEqualTo(3);
