@@ -119,9 +119,12 @@ public final class RateLimitPolicy {
 
   /**
    * Returns the identifier of the state this policy keeps for {@code key}: {@code name + ":" + key}, where a
-   * key longer than 256 characters is replaced by {@code "sha256:"} and the hex SHA-256 of its UTF-8
-   * bytes. Back ends store state under this identifier, so key material held in Redis or in memory is
-   * bounded whatever a client sends. Two policies with the same name share state for the same key.
+   * key that is longer than 256 characters, contains {@code '{'}, {@code '}'} or an unpaired surrogate, or
+   * starts with {@code "sha256:"} is replaced by {@code "sha256:"} and the hex SHA-256 of its UTF-8 bytes
+   * (an unpaired surrogate encoded like any other character, as in WTF-8). Back ends store state under this
+   * identifier, so key material held in Redis or in memory is bounded whatever a client sends, a client's
+   * key cannot choose its Redis Cluster hash tag, and distinct keys never share state. Two policies with the
+   * same name share state for the same key.
    *
    * @param key the caller's key (client IP, API key, user id, …), any content
    * @return the bounded identifier, at most 321 characters

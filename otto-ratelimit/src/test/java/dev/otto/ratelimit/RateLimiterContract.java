@@ -340,6 +340,40 @@ public abstract class RateLimiterContract {
   }
 
   @Test
+  void keysThatDifferOnlyInAnUnpairedSurrogateAreDifferentKeys() {
+    RateLimitPolicy policy = RateLimitPolicy.of("surrogates", 1, Duration.ofHours(1));
+
+    assertThat(limiter().tryAcquire(key + "\uD800", policy).allowed()).isTrue();
+    assertThat(limiter().tryAcquire(key + "\uDBFF", policy).allowed()).isTrue();
+    assertThat(limiter().tryAcquire(key + "?", policy).allowed()).isTrue();
+    assertThat(limiter().tryAcquire(key + "\uD800", policy).allowed()).isFalse();
+  }
+
+  @Test
+  void aKeySpelledLikeTheDigestOfALongKeyIsADifferentKey() {
+    RateLimitPolicy policy = RateLimitPolicy.of("spelled", 1, Duration.ofHours(1));
+    String longKey = key + "x".repeat(300);
+    String spelledLikeItsDigest = policy.storageKey(longKey).substring(policy.name().length() + 1);
+
+    assertThat(limiter().tryAcquire(longKey, policy).allowed()).isTrue();
+    assertThat(limiter().tryAcquire(spelledLikeItsDigest, policy).allowed()).isTrue();
+    assertThat(limiter().tryAcquire(spelledLikeItsDigest, policy).allowed()).isFalse();
+  }
+
+  @Test
+  void keysWithBracesAreLimitedLikeAnyOtherKey() {
+    RateLimitPolicy policy = RateLimitPolicy.of("braces", 1, Duration.ofHours(1));
+    List<String> keys = List.of("}" + key, "{" + key + "}", key + "{", key + "}x", "{}" + key);
+
+    for (String braced : keys) {
+      assertThat(limiter().tryAcquire(braced, policy).allowed()).as("first request of %s", braced).isTrue();
+    }
+    for (String braced : keys) {
+      assertThat(limiter().tryAcquire(braced, policy).allowed()).as("second request of %s", braced).isFalse();
+    }
+  }
+
+  @Test
   void decidesAsynchronouslyLikeSynchronously() throws Exception {
     RateLimitPolicy policy = RateLimitPolicy.of("async", 2, Duration.ofHours(1));
 

@@ -62,10 +62,12 @@ import org.jspecify.annotations.Nullable;
 public final class LocalRateLimiter implements RateLimiter, AutoCloseable {
 
   /**
-   * Keys up to this length are cached as they are; {@link RateLimitPolicy#storageKey(String)} keeps them as
-   * they are too ({@code name + ":" + key}), and the name is matched in the entry instead of being joined
-   * to the key on every decision. Longer keys are cached as their storage key, which digests them, so the
-   * memory per entry stays bounded; wrapped in {@link Digested}, they never equal a short key.
+   * Keys up to this length are cached as they are, and the name is matched in the entry instead of being
+   * joined to the key on every decision. Distinct strings are distinct cache keys, so this keeps keys apart
+   * exactly as {@link RateLimitPolicy#storageKey(String)} does for Redis (which also digests short keys with
+   * braces or unpaired surrogates, for reasons of Redis's own that memory does not share). Longer keys are
+   * cached as their storage key, which digests them, so the memory per entry stays bounded; wrapped in
+   * {@link Digested}, they never equal a short key, even one spelled like a digest.
    */
   private static final int PLAIN_KEY_MAX_LENGTH = 256;
 

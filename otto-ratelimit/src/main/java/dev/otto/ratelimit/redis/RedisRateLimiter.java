@@ -65,10 +65,12 @@ import org.slf4j.LoggerFactory;
  * <p><b>Storage.</b> Each limit of a policy is one key,
  * {@code <prefix>{<policy>:<key>}:<quota>:<periodMicros>}, holding the limit's theoretical arrival time in
  * microseconds (stored format 1). The braces are a Redis Cluster hash tag, so all keys of one call share a
- * slot and one script call decides on the one node that owns it. Keys longer than 256 characters are
- * replaced by a digest ({@link RateLimitPolicy#storageKey(String)}), and every key expires by itself once its
- * limit is full again. A script missing from Redis ({@code NOSCRIPT}, after a restart or {@code SCRIPT FLUSH}) is sent
- * once more with {@code EVAL}, which reloads it.
+ * slot and one script call decides on the one node that owns it. Keys longer than 256 characters, keys
+ * with braces or unpaired surrogates, and keys spelled like a digest are replaced by a digest
+ * ({@link RateLimitPolicy#storageKey(String)}), so the hash tag is always the whole policy and key, and
+ * distinct keys are distinct Redis keys. Every key expires by itself once its limit is full again. A script
+ * missing from Redis ({@code NOSCRIPT}, after a restart or {@code SCRIPT FLUSH}) is sent once more with
+ * {@code EVAL}, which reloads it.
  *
  * <p><b>Ownership.</b> Given a {@linkplain Builder#uri(String) URI} (or a
  * {@linkplain Builder#clusterUri(String) cluster's seed nodes}), the limiter creates and owns a Lettuce

@@ -19,7 +19,9 @@ import java.net.SocketException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
@@ -67,6 +69,13 @@ class RedisRateLimiterTest {
 
   private RedisRateLimiter.Builder limiter() {
     return RedisRateLimiter.builder().uri(server.uri()).keyPrefix(prefix).commandTimeout(Duration.ofSeconds(5));
+  }
+
+  /** What Redis Cluster hashes: the text between the first '{' and the next '}', if not empty. */
+  private static String hashTag(String redisKey) {
+    int open = redisKey.indexOf('{');
+    int close = open < 0 ? -1 : redisKey.indexOf('}', open + 1);
+    return close > open + 1 ? redisKey.substring(open + 1, close) : redisKey;
   }
 
   private static long calls(String command) {
@@ -156,6 +165,20 @@ class RedisRateLimiterTest {
         int[] slots = Arrays.stream(limiter.keys(key, policy)).mapToInt(SlotHash::getSlot).distinct().toArray();
         assertThat(slots).as("slots of %s", key).hasSize(1);
       }
+    }
+  }
+
+  @Test
+  void hashesEveryDecisionByItsWholePolicyAndKeySoBracesInAKeyCannotChooseTheSlot() {
+    try (RedisRateLimiter limiter = limiter().build()) {
+      Set<Integer> slots = new HashSet<>();
+      for (int i = 0; i < 20; i++) {
+        String key = "}" + i; // a client's X-Api-Key, say
+        String redisKey = limiter.keys(key, policy)[0];
+        assertThat(hashTag(redisKey)).as("hash tag of %s", redisKey).isEqualTo(policy.storageKey(key));
+        slots.add(SlotHash.getSlot(redisKey));
+      }
+      assertThat(slots).as("slots of keys starting with '}'").hasSizeGreaterThan(1);
     }
   }
 
