@@ -356,6 +356,10 @@ public final class RedisRateLimiter implements RateLimiter, AutoCloseable {
         if (reloading) {
           throw unavailable(e.getCause());
         }
+        if (remaining(started) <= 0) {
+          // No time left to wait for the EVAL: sent anyway, Redis would charge a request decided without it.
+          throw unavailable(new TimeoutException("command timeout"));
+        }
         reloading = true;
         waited = true;
       }
