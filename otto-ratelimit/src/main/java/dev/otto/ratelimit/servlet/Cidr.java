@@ -21,8 +21,8 @@ final class Cidr {
   private Cidr(IpAddress network, int prefix) {
     this.network = network;
     this.prefix = prefix;
-    this.maskHigh = mask(prefix);
-    this.maskLow = mask(prefix - 64);
+    this.maskHigh = IpAddress.halfMask(prefix);
+    this.maskLow = IpAddress.halfMask(prefix - 64);
   }
 
   /**
@@ -52,13 +52,12 @@ final class Cidr {
       }
     }
     int mappedPrefix = v4Literal ? prefix + 96 : prefix;
-    Cidr cidr = new Cidr(address, mappedPrefix);
-    IpAddress network = cidr.networkOf(address);
+    IpAddress network = address.network(mappedPrefix);
     if (!network.equals(address)) {
       throw invalid(text, "it has bits set beyond the /" + prefix + " prefix; did you mean "
           + new Cidr(network, mappedPrefix) + "?");
     }
-    return cidr;
+    return new Cidr(address, mappedPrefix);
   }
 
   private static int parsePrefix(String text, int from, int max) {
@@ -83,21 +82,6 @@ final class Cidr {
   private static IllegalArgumentException invalid(String text, String reason) {
     return new IllegalArgumentException("trusted proxy must be an IP address or a CIDR range such as "
         + "10.0.0.0/8 or fd00::/8 (literals only, no host names): '" + text + "': " + reason);
-  }
-
-  /** The mask of the first {@code bits} bits of a 64-bit half; 0 for bits ≤ 0, all ones for bits ≥ 64. */
-  private static long mask(int bits) {
-    if (bits <= 0) {
-      return 0;
-    }
-    if (bits >= 64) {
-      return -1L;
-    }
-    return -1L << (64 - bits);
-  }
-
-  private IpAddress networkOf(IpAddress address) {
-    return new IpAddress(address.high & maskHigh, address.low & maskLow);
   }
 
   /** Returns whether {@code address} lies in this range. */

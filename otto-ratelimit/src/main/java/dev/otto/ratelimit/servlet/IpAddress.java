@@ -253,6 +253,32 @@ final class IpAddress {
     return -1;
   }
 
+  /**
+   * Returns the network of this address: its first {@code prefixLength} bits (0–128), the rest zero. Used
+   * to key a client by the network it holds rather than by one address it can swap for another.
+   *
+   * @return this address when it has no bits beyond the prefix, so a network costs no allocation
+   */
+  IpAddress network(int prefixLength) {
+    long maskedHigh = high & halfMask(prefixLength);
+    long maskedLow = low & halfMask(prefixLength - 64);
+    return maskedHigh == high && maskedLow == low ? this : new IpAddress(maskedHigh, maskedLow);
+  }
+
+  /**
+   * The mask of the first {@code bits} bits of a 64-bit half: 0 for bits ≤ 0, all ones for bits ≥ 64. The
+   * low half's mask is {@code halfMask(prefixLength - 64)}.
+   */
+  static long halfMask(int bits) {
+    if (bits <= 0) {
+      return 0;
+    }
+    if (bits >= 64) {
+      return -1L;
+    }
+    return -1L << (64 - bits);
+  }
+
   /** The group (0–7) of this address, 16 bits. */
   private int group(int index) {
     long half = index < 4 ? high : low;

@@ -2,6 +2,7 @@ package dev.otto.ratelimit.servlet;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.math.BigInteger;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
 import java.util.Locale;
@@ -10,6 +11,7 @@ import net.jqwik.api.Arbitrary;
 import net.jqwik.api.ForAll;
 import net.jqwik.api.Property;
 import net.jqwik.api.Provide;
+import net.jqwik.api.constraints.IntRange;
 import net.jqwik.api.constraints.Size;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -17,6 +19,8 @@ import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.ValueSource;
 
 class IpAddressTest {
+
+  private static final BigInteger UNSIGNED_64 = BigInteger.ONE.shiftLeft(64).subtract(BigInteger.ONE);
 
   @ParameterizedTest
   @CsvSource({
@@ -124,6 +128,42 @@ class IpAddressTest {
     String dotted = InetAddress.getByAddress(bytes).getHostAddress();
     assertThat(IpAddress.parse(dotted)).hasToString(dotted);
     assertThat(IpAddress.parse("::ffff:" + dotted)).hasToString(dotted);
+  }
+
+  @ParameterizedTest
+  @CsvSource({
+      "2001:db8:1:2:3:4:5:7, 128, 2001:db8:1:2:3:4:5:7",
+      "2001:db8:1:2:3:4:5:7, 127, 2001:db8:1:2:3:4:5:6",
+      "ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff, 65, ffff:ffff:ffff:ffff:8000::",
+      "2001:db8:1:2:3:4:5:7, 64, 2001:db8:1:2::",
+      "ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff, 63, ffff:ffff:ffff:fffe::",
+      "2001:db8:1:2ff:3:4:5:7, 56, 2001:db8:1:200::",
+      "2001:db8:1:2:3:4:5:7, 48, 2001:db8:1::",
+      "ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff, 1, 8000::",
+      "7fff:ffff:ffff:ffff:ffff:ffff:ffff:ffff, 1, ::",
+      "::, 64, ::",
+      "::1, 0, ::",
+  })
+  void theNetworkKeepsTheFirstPrefixLengthBits(String literal, int prefixLength, String network) {
+    assertThat(IpAddress.parse(literal).network(prefixLength)).hasToString(network);
+  }
+
+  @Property
+  void theNetworkIsTheAddressWithEveryBitBeyondThePrefixCleared(
+      @ForAll @Size(16) byte[] bytes, @ForAll @IntRange(min = 0, max = 128) int prefixLength) {
+    BigInteger value = new BigInteger(1, bytes);
+    BigInteger expected = value.shiftRight(128 - prefixLength).shiftLeft(128 - prefixLength);
+    IpAddress network = fromBytes(bytes).network(prefixLength);
+    assertThat(BigInteger.valueOf(network.high).and(UNSIGNED_64).shiftLeft(64)
+        .or(BigInteger.valueOf(network.low).and(UNSIGNED_64))).isEqualTo(expected);
+  }
+
+  @Property
+  void aNetworkIsItsOwnNetworkAndCostsNoNewObject(
+      @ForAll @Size(16) byte[] bytes, @ForAll @IntRange(min = 0, max = 128) int prefixLength) {
+    IpAddress network = fromBytes(bytes).network(prefixLength);
+    assertThat(network.network(prefixLength)).isSameAs(network);
+    assertThat(network.network(128)).isSameAs(network);
   }
 
   /** Addresses with many zero groups, so compression cases are common. */
