@@ -84,18 +84,27 @@ public final class ClientIpResolver {
    *     example a Unix domain socket); a zone on a link-local peer address ({@code %eth0}) is dropped
    */
   public @Nullable String resolve(HttpServletRequest request) {
+    IpAddress client = resolveAddress(request);
+    return client == null ? null : client.toString();
+  }
+
+  /**
+   * Returns the client's address as {@link #resolve(HttpServletRequest)} finds it, before it is written as
+   * text, so a key resolver can take its network without parsing the text again.
+   */
+  @Nullable IpAddress resolveAddress(HttpServletRequest request) {
     IpAddress peer = parsePeer(request.getRemoteAddr());
     if (peer == null) {
       return null;
     }
     if (!isTrusted(peer)) {
-      return peer.toString();
+      return peer;
     }
     Enumeration<String> lines = request.getHeaders(header);
     if (lines == null || !lines.hasMoreElements()) {
-      return peer.toString();
+      return peer;
     }
-    return walk(peer, Collections.list(lines)).toString();
+    return walk(peer, Collections.list(lines));
   }
 
   /**

@@ -44,7 +44,28 @@ public interface KeyResolver {
    * @return the resolver; {@code null} only when the peer address is not an IP address
    */
   static KeyResolver clientIp(ClientIpResolver resolver) {
-    return new KeyResolvers.ClientIp(Objects.requireNonNull(resolver, "resolver"));
+    return clientIp(resolver, KeyResolvers.IPV6_BITS);
+  }
+
+  /**
+   * Keys requests by the client's IP address, and IPv6 clients by their network: the first
+   * {@code ipv6PrefixLength} bits, {@code "ip:" + network + "/" + ipv6PrefixLength} (for example
+   * {@code ip:2001:db8:1:2::/64}). An IPv6 client usually holds a whole /64, often a /56 or /48, and can
+   * send each request from a new address in it; keyed by address it would escape any per-IP limit. IPv4
+   * clients (IPv4-mapped IPv6 included) are keyed by their address, as by {@link #clientIp(ClientIpResolver)},
+   * which is this method with 128.
+   *
+   * <pre>{@code
+   * KeyResolver byNetwork = KeyResolver.clientIp(clientIp, 64);
+   * }</pre>
+   *
+   * @param resolver how to find the client address behind trusted proxies
+   * @param ipv6PrefixLength how many leading bits of an IPv6 address identify a client, 1 to 128
+   * @return the resolver; {@code null} only when the peer address is not an IP address
+   * @throws IllegalArgumentException when ipv6PrefixLength is not from 1 to 128
+   */
+  static KeyResolver clientIp(ClientIpResolver resolver, int ipv6PrefixLength) {
+    return new KeyResolvers.ClientIp(Objects.requireNonNull(resolver, "resolver"), ipv6PrefixLength);
   }
 
   /**

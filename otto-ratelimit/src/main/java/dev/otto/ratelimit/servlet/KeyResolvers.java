@@ -19,12 +19,29 @@ final class KeyResolvers {
   private KeyResolvers() {
   }
 
-  record ClientIp(ClientIpResolver resolver) implements KeyResolver {
+  /** The longest IPv6 prefix: the whole address. */
+  static final int IPV6_BITS = 128;
+
+  record ClientIp(ClientIpResolver resolver, int ipv6PrefixLength) implements KeyResolver {
+
+    ClientIp {
+      if (ipv6PrefixLength < 1 || ipv6PrefixLength > IPV6_BITS) {
+        throw new IllegalArgumentException(
+            "ipv6PrefixLength must be from 1 to 128 (for example 64 for one key per /64): " + ipv6PrefixLength);
+      }
+    }
 
     @Override
     public @Nullable String resolve(HttpServletRequest request) {
-      String address = resolver.resolve(request);
-      return address == null ? null : "ip:" + address;
+      IpAddress address = resolver.resolveAddress(request);
+      if (address == null) {
+        return null;
+      }
+      if (ipv6PrefixLength == IPV6_BITS || address.isV4()) {
+        return "ip:" + address;
+      }
+      // The "/length" keeps a network's key apart from the key of the address that happens to equal it.
+      return "ip:" + address.network(ipv6PrefixLength) + "/" + ipv6PrefixLength;
     }
   }
 

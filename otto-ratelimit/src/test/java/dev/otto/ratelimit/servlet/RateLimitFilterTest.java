@@ -246,6 +246,25 @@ class RateLimitFilterTest {
   }
 
   @Test
+  void ipv6ClientsInOneSlash64ShareALimitWhenKeyedByTheirNetwork() {
+    use(greetingRule().key(KeyResolver.clientIp(loopbackProxies, 64)).build());
+    for (int i = 0; i < 10; i++) {
+      assertThat(server.get("/api/greeting", "X-Forwarded-For", "2001:db8:1:2::" + i).statusCode()).isEqualTo(200);
+    }
+    assertThat(server.get("/api/greeting", "X-Forwarded-For", "2001:db8:1:2:ffff::99").statusCode())
+        .isEqualTo(429);
+
+    assertThat(server.get("/api/greeting", "X-Forwarded-For", "2001:db8:1:3::1").statusCode()).isEqualTo(200);
+  }
+
+  @Test
+  void byDefaultEachIpv6AddressInA64HasALimitOfItsOwn() {
+    for (int i = 0; i <= 10; i++) {
+      assertThat(server.get("/api/greeting", "X-Forwarded-For", "2001:db8:1:2::" + i).statusCode()).isEqualTo(200);
+    }
+  }
+
+  @Test
   void prefixingAddressesToForwardedForDoesNotEscapeTheLimit() {
     getTimes(10, "/api/greeting", "X-Forwarded-For", "203.0.113.7");
 
