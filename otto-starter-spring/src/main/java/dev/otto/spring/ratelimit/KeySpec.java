@@ -1,6 +1,5 @@
 package dev.otto.spring.ratelimit;
 
-import dev.otto.ratelimit.servlet.ClientIpResolver;
 import dev.otto.ratelimit.servlet.KeyResolver;
 import java.util.ArrayList;
 import java.util.List;
@@ -14,13 +13,17 @@ final class KeySpec {
 
   private KeySpec() {}
 
-  static KeyResolver parse(String policy, String spec, ClientIpResolver clientIp) {
+  /**
+   * Returns the key resolver of {@code otto.ratelimit.policies.<policy>.key}; {@code clientIp} serves its
+   * {@code ip} part.
+   */
+  static KeyResolver parse(String policy, String spec, KeyResolver clientIp) {
     List<KeyResolver> resolvers = new ArrayList<>();
     for (String part : spec.split(",")) {
       String item = part.trim();
       String lower = item.toLowerCase(Locale.ROOT);
       if (lower.equals("ip")) {
-        resolvers.add(KeyResolver.clientIp(clientIp));
+        resolvers.add(clientIp);
       } else if (lower.equals("principal")) {
         resolvers.add(KeyResolver.principal());
       } else if (lower.startsWith("header:") && item.length() > "header:".length()) {

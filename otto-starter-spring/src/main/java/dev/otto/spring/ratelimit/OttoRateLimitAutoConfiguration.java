@@ -13,6 +13,7 @@ import dev.otto.ratelimit.local.LocalRateLimiter;
 import dev.otto.ratelimit.micrometer.RateLimiterMetrics;
 import dev.otto.ratelimit.redis.RedisRateLimiter;
 import dev.otto.ratelimit.servlet.ClientIpResolver;
+import dev.otto.ratelimit.servlet.KeyResolver;
 import dev.otto.ratelimit.servlet.RateLimitFilter;
 import dev.otto.ratelimit.servlet.RateLimitRule;
 import dev.otto.spring.ConditionalOnRules;
@@ -155,9 +156,22 @@ public final class OttoRateLimitAutoConfiguration {
   }
 
   static List<RateLimitRule> rules(OttoRateLimitProperties properties, ClientIpResolver clientIp) {
+    KeyResolver ip = clientIpKey(properties, clientIp);
     return properties.getPolicies().entrySet().stream()
-        .map(entry -> rule(entry.getKey(), entry.getValue(), clientIp))
+        .map(entry -> rule(entry.getKey(), entry.getValue(), ip))
         .toList();
+  }
+
+  /**
+   * The {@code ip} key part of every policy, built once before the policies are read: a bad prefix length
+   * fails start-up whenever the filter is registered, even while no policy uses {@code ip} yet.
+   */
+  private static KeyResolver clientIpKey(OttoRateLimitProperties properties, ClientIpResolver clientIp) {
+    try {
+      return KeyResolver.clientIp(clientIp, properties.getIpv6PrefixLength());
+    } catch (IllegalArgumentException e) {
+      throw new IllegalArgumentException("otto.ratelimit.ipv6-prefix-length: " + e.getMessage(), e);
+    }
   }
 
   /**
@@ -178,8 +192,7 @@ public final class OttoRateLimitAutoConfiguration {
     return policy -> fallbacks.getOrDefault(policy.name(), policy);
   }
 
-  private static RateLimitRule rule(
-      String name, OttoRateLimitProperties.Policy policy, ClientIpResolver clientIp) {
+  private static RateLimitRule rule(String name, OttoRateLimitProperties.Policy policy, KeyResolver clientIp) {
     if (policy.getLimits().isEmpty()) {
       throw new IllegalArgumentException(
           "otto.ratelimit.policies." + name + " has no limits: set otto.ratelimit.policies." + name

@@ -39,6 +39,13 @@ public class OttoRateLimitProperties {
   /** Request header that proxies append client addresses to. */
   private String clientIpHeader = "X-Forwarded-For";
 
+  /**
+   * How many leading bits of an IPv6 client address identify the client in the ip key, from 1 to 128. An
+   * IPv6 client usually holds a whole /64 (often a /56 or /48) and can send each request from a new
+   * address in it; 64 keys each /64 network as one client. 128 keys each address. IPv4 is not affected.
+   */
+  private int ipv6PrefixLength = 128;
+
   /** Rate-limit policies by name; the name appears in the RateLimit headers and metrics. */
   private Map<String, Policy> policies = new LinkedHashMap<>();
 
@@ -86,6 +93,14 @@ public class OttoRateLimitProperties {
 
   public void setClientIpHeader(String clientIpHeader) {
     this.clientIpHeader = clientIpHeader;
+  }
+
+  public int getIpv6PrefixLength() {
+    return ipv6PrefixLength;
+  }
+
+  public void setIpv6PrefixLength(int ipv6PrefixLength) {
+    this.ipv6PrefixLength = ipv6PrefixLength;
   }
 
   public Map<String, Policy> getPolicies() {
