@@ -68,4 +68,18 @@ public interface RateLimiter {
       return CompletableFuture.failedFuture(e);
     }
   }
+
+  /**
+   * Returns the policy whose limits a decision of this limiter was made under, so that callers can
+   * advertise the limits in force (the rate-limit filter's {@code RateLimit-Policy} field does): the
+   * {@code policy} asked for, unless the limiter decides under other limits at times, as a fallback limiter
+   * does while Redis is unreachable.
+   *
+   * @param policy the policy the decision was asked for
+   * @param decision a decision this limiter made for it
+   * @return the policy applied, with the same name; {@code policy} itself when it was applied
+   */
+  default RateLimitPolicy appliedPolicy(RateLimitPolicy policy, RateLimitDecision decision) {
+    return policy;
+  }
 }

@@ -147,6 +147,29 @@ class OttoRateLimitAutoConfigurationTest {
   }
 
   @Test
+  void whileRedisIsUnreachableAllFallbackLimitsAreAdvertisedEvenOneEqualToAPolicyLimit() throws Exception {
+    web.withPropertyValues(
+            "otto.redis.url=redis://127.0.0.1:" + closedPort(),
+            "otto.ratelimit.policies.greeting.paths=/api/greeting",
+            "otto.ratelimit.policies.greeting.limits[0].quota=2",
+            "otto.ratelimit.policies.greeting.limits[0].period=10s",
+            "otto.ratelimit.policies.greeting.limits[1].quota=100",
+            "otto.ratelimit.policies.greeting.limits[1].period=1h",
+            // The short limit as it is, the long one split between instances.
+            "otto.ratelimit.policies.greeting.fallback-limits[0].quota=2",
+            "otto.ratelimit.policies.greeting.fallback-limits[0].period=10s",
+            "otto.ratelimit.policies.greeting.fallback-limits[1].quota=5",
+            "otto.ratelimit.policies.greeting.fallback-limits[1].period=1h")
+        .run(
+            context -> {
+              MockHttpServletResponse first = greet(filter(context));
+              assertThat(first.getStatus()).isEqualTo(200);
+              assertThat(first.getHeader("RateLimit-Policy"))
+                  .isEqualTo("\"greeting\";q=2;w=10, \"greeting#2\";q=5;w=3600");
+            });
+  }
+
+  @Test
   void withoutFallbackLimitsEachInstanceAppliesThePolicyItselfWhileRedisIsUnreachable() throws Exception {
     web.withPropertyValues(GREETING)
         .withPropertyValues("otto.redis.url=redis://127.0.0.1:" + closedPort())
@@ -169,10 +192,9 @@ class OttoRateLimitAutoConfigurationTest {
             context ->
                 assertThat(context.getStartupFailure())
                     .hasStackTraceContaining("otto.ratelimit.policies.greeting.limits[0]: quota must be at least 1"));
+    // Without Redis too: the mistake must show before the environment that has Redis.
     web.withPropertyValues(GREETING)
-        .withPropertyValues(
-            "otto.redis.url=redis://127.0.0.1:6379",
-            "otto.ratelimit.policies.greeting.fallback-limits[0].quota=1")
+        .withPropertyValues("otto.ratelimit.policies.greeting.fallback-limits[0].quota=1")
         .run(
             context ->
                 assertThat(context.getStartupFailure())

@@ -219,6 +219,15 @@ public final class FallbackRateLimiter implements RateLimiter, AutoCloseable {
     }
   }
 
+  /**
+   * Returns the {@linkplain Builder#localPolicy(UnaryOperator) local policy} for a decision the local
+   * limiter made, else {@code policy}.
+   */
+  @Override
+  public RateLimitPolicy appliedPolicy(RateLimitPolicy policy, RateLimitDecision decision) {
+    return decision.backend() == RateLimitBackend.LOCAL ? localPolicy.apply(policy) : policy;
+  }
+
   private RateLimitDecision decideWithoutRedis(String key, RateLimitPolicy policy, int permits) {
     Limit first = policy.limits().get(0);
     switch (failureMode) {

@@ -17,10 +17,6 @@ import java.util.List;
  * in a policy name, so these names never collide with another policy. {@code w} is the period in whole
  * seconds, rounded up (at least 1).
  *
- * <p>A decision made under other limits than the policy's (a {@code FallbackRateLimiter} applying its
- * degraded policy while Redis is unreachable) is advertised as the limit that decided, under the policy's
- * name, so clients see the quota actually in force and both fields agree.
- *
  * <p>Every value is built from the validated policy name ({@code [A-Za-z0-9._-]}) and numbers, never from
  * request input, so nothing here needs escaping. Immutable.
  */
@@ -56,13 +52,9 @@ final class PolicyHeaders {
     return policy;
   }
 
-  /** The items this policy contributes to {@code RateLimit-Policy} for a decision. */
-  String policyItems(RateLimitDecision decision) {
-    if (policy.limits().contains(decision.limit())) {
-      return policyItems;
-    }
-    Limit applied = decision.limit();
-    return quotedNames[0] + ";q=" + applied.quota() + ";w=" + windowSeconds(applied.period());
+  /** The items this policy contributes to {@code RateLimit-Policy}. */
+  String policyItems() {
+    return policyItems;
   }
 
   /**

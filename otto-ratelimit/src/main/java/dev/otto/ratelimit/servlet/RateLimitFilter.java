@@ -21,6 +21,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.BooleanSupplier;
 import org.jspecify.annotations.Nullable;
@@ -115,11 +116,19 @@ public final class RateLimitFilter implements Filter {
   /** The bucket all keyless requests share under {@link MissingKey#SHARED}. */
   static final String SHARED_KEY = "-";
 
+  /**
+   * Most policies applied instead of rules' whose header items are kept: a limiter returns one per rule
+   * policy (a fallback's degraded policies), so this bounds only one that makes new ones at will.
+   */
+  private static final int MAX_APPLIED_POLICIES = 256;
+
   private final RateLimiter limiter;
   private final RateLimitRule[] rules;
   private final ProblemResponseWriter responseWriter;
   private final RateLimitListener[] listeners;
   private final AtomicBoolean limiterFailing = new AtomicBoolean();
+  /** Header items of the policies the limiter applied instead of a rule's, built once each. */
+  private final ConcurrentHashMap<RateLimitPolicy, PolicyHeaders> appliedHeaders = new ConcurrentHashMap<>();
   private final @Nullable BooleanSupplier enabled;
   private final @Nullable BooleanSupplier shadow;
 
@@ -217,7 +226,7 @@ public final class RateLimitFilter implements Filter {
         }
         continue;
       }
-      headers.add(rule.headers(), decision);
+      headers.add(headersFor(rule, decision), decision);
       if (!decision.allowed()) {
         headers.writeTo(response);
         reject(request, response, rule.policy(), decision);
@@ -226,6 +235,26 @@ public final class RateLimitFilter implements Filter {
     }
     headers.writeTo(response);
     chain.doFilter(request, response);
+  }
+
+  /**
+   * The header items of the policy the decision was made under: the rule's, or another the limiter applied
+   * (a fallback's degraded policy while Redis is unreachable), so clients see the limits in force.
+   */
+  private PolicyHeaders headersFor(RateLimitRule rule, RateLimitDecision decision) {
+    RateLimitPolicy policy = rule.policy();
+    RateLimitPolicy applied = limiter.appliedPolicy(policy, decision);
+    if (applied == policy || applied.equals(policy)) {
+      return rule.headers();
+    }
+    PolicyHeaders headers = appliedHeaders.get(applied);
+    if (headers == null) {
+      headers = new PolicyHeaders(applied);
+      if (appliedHeaders.size() < MAX_APPLIED_POLICIES) {
+        appliedHeaders.putIfAbsent(applied, headers);
+      }
+    }
+    return headers;
   }
 
   /**
@@ -310,14 +339,12 @@ public final class RateLimitFilter implements Filter {
   private static final class HeaderCollector {
 
     private final PolicyHeaders[] policies;
-    private final String[] policyItems;
     private final String[] items;
     private final long[] remaining;
     private int size;
 
     HeaderCollector(int capacity) {
       policies = new PolicyHeaders[capacity];
-      policyItems = new String[capacity];
       items = new String[capacity];
       remaining = new long[capacity];
     }
@@ -337,7 +364,6 @@ public final class RateLimitFilter implements Filter {
 
     private void set(int i, PolicyHeaders policy, RateLimitDecision decision) {
       policies[i] = policy;
-      policyItems[i] = policy.policyItems(decision);
       items[i] = policy.rateLimitItem(decision);
       remaining[i] = decision.remaining();
     }
@@ -347,7 +373,7 @@ public final class RateLimitFilter implements Filter {
         return;
       }
       if (size == 1) {
-        response.setHeader("RateLimit-Policy", policyItems[0]);
+        response.setHeader("RateLimit-Policy", policies[0].policyItems());
         response.setHeader("RateLimit", items[0]);
         return;
       }
@@ -358,7 +384,7 @@ public final class RateLimitFilter implements Filter {
           policyField.append(", ");
           rateField.append(", ");
         }
-        policyField.append(policyItems[i]);
+        policyField.append(policies[i].policyItems());
         rateField.append(items[i]);
       }
       response.setHeader("RateLimit-Policy", policyField.toString());

@@ -102,6 +102,7 @@ class FallbackRateLimiterTest {
       RateLimitDecision second = limiter.tryAcquire("k", policy);
       assertThat(second.allowed()).isFalse();
       assertThat(second.limit()).isEqualTo(perInstance.limits().get(0));
+      assertThat(limiter.appliedPolicy(policy, second)).as("what headers advertise").isSameAs(perInstance);
 
       RateLimitDecision tooMany = limiter.tryAcquire("other", policy, 2);
       assertThat(tooMany.allowed()).as("more permits than the local policy's burst").isFalse();

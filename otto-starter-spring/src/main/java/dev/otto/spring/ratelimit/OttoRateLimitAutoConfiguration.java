@@ -97,6 +97,9 @@ public final class OttoRateLimitAutoConfiguration {
   @ConditionalOnMissingBean
   RateLimiter ottoRateLimiter(
       OwnedLimiters owned, OttoRateLimitProperties properties, ObjectProvider<RateLimitListener> listeners) {
+    // Read with or without Redis: a bad fallback limit must fail where it is written, not first in the
+    // environment that has Redis.
+    UnaryOperator<RateLimitPolicy> fallbackPolicies = fallbackPolicies(properties);
     RedisRateLimiter redis = owned.redis;
     if (redis == null) {
       return owned.local;
@@ -108,7 +111,7 @@ public final class OttoRateLimitAutoConfiguration {
             .failureMode(properties.getFailureMode())
             .failureThreshold(properties.getFallback().getFailureThreshold())
             .probeInterval(properties.getFallback().getProbeInterval())
-            .localPolicy(fallbackPolicies(properties));
+            .localPolicy(fallbackPolicies);
     listeners.orderedStream().forEach(fallback::listener);
     return fallback.build();
   }
@@ -176,7 +179,7 @@ public final class OttoRateLimitAutoConfiguration {
 
   /**
    * The policies the local limiter applies while Redis is unreachable: each policy's {@code fallback-limits}
-   * where set, looked up by policy name (rule beans' policies included), else the policy itself.
+   * where set, looked up by policy name, else the policy itself.
    */
   static UnaryOperator<RateLimitPolicy> fallbackPolicies(OttoRateLimitProperties properties) {
     Map<String, RateLimitPolicy> byName = new HashMap<>();
