@@ -16,6 +16,9 @@ final class IpAddress {
   /** The high 32 bits of the low half of every IPv4-mapped address. */
   private static final long MAPPED_MARK = 0xffffL;
 
+  /** The high half of NAT64's well-known prefix, {@code 64:ff9b::/96}. */
+  private static final long NAT64_HIGH = 0x0064_ff9b_0000_0000L;
+
   /** The longest IPv6 literal: eight groups of four, seven colons; or six groups and an IPv4 tail. */
   private static final int MAX_V6_LENGTH = 45;
 
@@ -30,6 +33,14 @@ final class IpAddress {
   /** Returns whether this is an IPv4 address (an IPv4-mapped IPv6 address). */
   boolean isV4() {
     return high == 0 && (low >>> 32) == MAPPED_MARK;
+  }
+
+  /**
+   * Returns whether this address stands for one IPv4 host: an IPv4 address, or one under NAT64's
+   * well-known prefix {@code 64:ff9b::/96} (RFC 6052), which translators give IPv4 clients.
+   */
+  boolean isOneV4Host() {
+    return isV4() || (high == NAT64_HIGH && (low >>> 32) == 0);
   }
 
   /**

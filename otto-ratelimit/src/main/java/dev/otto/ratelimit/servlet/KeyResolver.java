@@ -52,8 +52,8 @@ public interface KeyResolver {
    * {@code ipv6PrefixLength} bits, {@code "ip:" + network + "/" + ipv6PrefixLength} (for example
    * {@code ip:2001:db8:1:2::/64}). An IPv6 client usually holds a whole /64, often a /56 or /48, and can
    * send each request from a new address in it; keyed by address it would escape any per-IP limit. IPv4
-   * clients (IPv4-mapped IPv6 included) are keyed by their address, as by {@link #clientIp(ClientIpResolver)},
-   * which is this method with 128.
+   * clients (IPv4-mapped IPv6 included, and IPv4 clients seen through NAT64's {@code 64:ff9b::/96}) are
+   * keyed by their address, as by {@link #clientIp(ClientIpResolver)}, which is this method with 128.
    *
    * <pre>{@code
    * KeyResolver byNetwork = KeyResolver.clientIp(clientIp, 64);

@@ -37,7 +37,8 @@ final class KeyResolvers {
       if (address == null) {
         return null;
       }
-      if (ipv6PrefixLength == IPV6_BITS || address.isV4()) {
+      // An IPv4 client behind NAT64 is one host, not one of its network's: keyed by its whole address.
+      if (ipv6PrefixLength == IPV6_BITS || address.isOneV4Host()) {
         return "ip:" + address;
       }
       // The "/length" keeps a network's key apart from the key of the address that happens to equal it.

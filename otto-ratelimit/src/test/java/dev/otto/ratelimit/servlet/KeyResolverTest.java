@@ -120,6 +120,17 @@ class KeyResolverTest {
   }
 
   @ParameterizedTest
+  @ValueSource(ints = {1, 48, 64, 96, 127})
+  void ipv4ClientsSeenThroughNat64KeepTheirAddressKeyButOtherAddressesInItsPrefixDoNot(int prefixLength) {
+    KeyResolver byNetwork = KeyResolver.clientIp(clientIp, prefixLength);
+    // 64:ff9b::/96 embeds one IPv4 client per address (RFC 6052): two of them are two clients.
+    assertThat(byNetwork.resolve(FakeRequest.from("64:ff9b::c633:6407").build())).isEqualTo("ip:64:ff9b::c633:6407");
+    assertThat(byNetwork.resolve(FakeRequest.from("64:ff9b::c633:6408").build())).isEqualTo("ip:64:ff9b::c633:6408");
+    // Outside the /96 (64:ff9b:1::/48 is a local-use prefix of other shapes), the network is the key.
+    assertThat(byNetwork.resolve(FakeRequest.from("64:ff9b:0:0:1::7").build())).endsWith("/" + prefixLength);
+  }
+
+  @ParameterizedTest
   @ValueSource(ints = {0, -1, 129, Integer.MIN_VALUE, Integer.MAX_VALUE})
   void refusesAnIpv6PrefixLengthOutside1To128NamingIt(int prefixLength) {
     assertThatIllegalArgumentException().isThrownBy(() -> KeyResolver.clientIp(clientIp, prefixLength))
