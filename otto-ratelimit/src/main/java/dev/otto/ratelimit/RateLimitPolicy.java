@@ -23,7 +23,8 @@ import org.jspecify.annotations.Nullable;
  * <p>The name identifies the policy's state in every back end and appears in the {@code RateLimit} header
  * fields and metric tags, so it is restricted to 1–64 characters of {@code [A-Za-z0-9._-]} and policies
  * with different limits must have different names (the servlet {@code RateLimitFilter} refuses rules that
- * give one name different limits).
+ * give one name different limits). The one exception is a fallback limiter's degraded policy, which keeps
+ * the name on purpose and is applied by its own local limiter only.
  *
  * <p>Immutable and thread-safe; equal when name and limits are equal.
  */

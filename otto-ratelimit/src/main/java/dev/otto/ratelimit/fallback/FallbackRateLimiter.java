@@ -517,10 +517,10 @@ public final class FallbackRateLimiter implements RateLimiter, AutoCloseable {
     }
 
     /**
-     * Sets the scheduler probes run on, which also logs state changes and tells the listeners of them; it is
-     * not shut down by {@link FallbackRateLimiter#close()}. Default: a single daemon thread
-     * ({@code otto-ratelimit-probe}) the limiter creates when Redis first fails and shuts down. Probes never
-     * block it.
+     * Sets the scheduler probes run on, which also logs state changes and tells the listeners of them (in
+     * the order they happened when it has one thread); it is not shut down by
+     * {@link FallbackRateLimiter#close()}. Default: a single daemon thread ({@code otto-ratelimit-probe}) the
+     * limiter creates when Redis first fails and shuts down. Probes never block it.
      *
      * @param scheduler the scheduler
      * @return this builder

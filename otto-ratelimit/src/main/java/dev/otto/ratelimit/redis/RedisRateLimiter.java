@@ -614,7 +614,10 @@ public final class RedisRateLimiter implements RateLimiter, AutoCloseable {
 
     private void send(StatefulConnection<String, String> connection, boolean reloading) {
       if (isDone()) {
-        return; // timed out while connecting
+        // Timed out while connecting, or while a NOSCRIPT reply came back: a registration from that first
+        // send must not stay behind.
+        connectionLosses.done(this);
+        return;
       }
       this.connection = connection;
       this.reloading = reloading;
