@@ -24,7 +24,10 @@ import java.time.Duration;
 import java.util.UUID;
 import java.util.concurrent.locks.LockSupport;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.springframework.boot.test.context.runner.WebApplicationContextRunner;
+import org.springframework.boot.test.system.CapturedOutput;
+import org.springframework.boot.test.system.OutputCaptureExtension;
 import org.springframework.boot.web.servlet.FilterRegistrationBean;
 import org.springframework.context.ApplicationContext;
 import org.springframework.context.annotation.Bean;
@@ -61,6 +64,14 @@ class OttoRateLimitAutoConfigurationTest {
             "otto.ratelimit.local.maximum-keys=500", "otto.ratelimit.local.clock-resolution=0")
         .run(context -> assertThat(context.getBean(RateLimiter.class))
             .hasToString("LocalRateLimiter[maximumKeys=500, clockResolution=PT0S]"));
+  }
+
+  @Test
+  @ExtendWith(OutputCaptureExtension.class)
+  void ottosOwnRegistrationWarnsOfNothing(CapturedOutput output) {
+    web.withPropertyValues(GREETING)
+        .run(context -> assertThat(context).hasBean(OttoRateLimitAutoConfiguration.FILTER_REGISTRATION));
+    assertThat(output).doesNotContain("are not applied");
   }
 
   @Test
@@ -248,13 +259,15 @@ class OttoRateLimitAutoConfigurationTest {
   }
 
   @Test
-  void anApplicationRateLimitFilterReplacesOttosRegistrationSoNoRequestIsChargedTwice() {
+  @ExtendWith(OutputCaptureExtension.class)
+  void anApplicationRateLimitFilterReplacesOttosRegistrationSoNoRequestIsChargedTwice(CapturedOutput output) {
     web.withPropertyValues(GREETING)
         .withUserConfiguration(OwnFilter.class)
         .run(context -> {
           assertThat(context).doesNotHaveBean(OttoRateLimitAutoConfiguration.FILTER_REGISTRATION);
           assertThat(context).hasSingleBean(RateLimitFilter.class);
         });
+    assertThat(output).contains("otto.ratelimit.policies [greeting] are not applied");
     web.withPropertyValues(GREETING)
         .withUserConfiguration(OwnFilterRegistration.class)
         .run(context -> {

@@ -25,7 +25,11 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.function.UnaryOperator;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.beans.factory.ListableBeanFactory;
 import org.springframework.beans.factory.ObjectProvider;
+import org.springframework.beans.factory.SmartInitializingSingleton;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnBooleanProperty;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
@@ -54,6 +58,8 @@ import org.springframework.util.StringUtils;
 @ConditionalOnBooleanProperty(name = "otto.ratelimit.enabled", matchIfMissing = true)
 @EnableConfigurationProperties({OttoRateLimitProperties.class, OttoRedisProperties.class})
 public final class OttoRateLimitAutoConfiguration {
+
+  private static final Logger log = LoggerFactory.getLogger(OttoRateLimitAutoConfiguration.class);
 
   /** Bean name of the rate-limit filter's registration, to replace or disable it. */
   public static final String FILTER_REGISTRATION = "ottoRateLimitFilterRegistration";
@@ -123,6 +129,20 @@ public final class OttoRateLimitAutoConfiguration {
         .trustedProxies(properties.getTrustedProxies())
         .header(properties.getClientIpHeader())
         .build();
+  }
+
+  /**
+   * Says so when a {@link RateLimitFilter} of the application's replaced Otto's registration while
+   * {@code otto.ratelimit.policies} are set: those policies then apply nowhere, which must not pass unseen.
+   */
+  @Bean
+  SmartInitializingSingleton ottoRateLimitPoliciesApplied(OttoRateLimitProperties properties, ListableBeanFactory beans) {
+    return () -> {
+      if (!properties.getPolicies().isEmpty() && !beans.containsBean(FILTER_REGISTRATION)) {
+        log.warn("otto.ratelimit.policies {} are not applied: the application defines its own RateLimitFilter, "
+            + "which replaces Otto's", properties.getPolicies().keySet());
+      }
+    };
   }
 
   // Backs off for a RateLimitFilter of the application's, bare or registered under any name: two filters
