@@ -24,7 +24,7 @@ import org.jspecify.annotations.Nullable;
  * fields and metric tags, so it is restricted to 1–64 characters of {@code [A-Za-z0-9._-]} and policies
  * with different limits must have different names (the servlet {@code RateLimitFilter} refuses rules that
  * give one name different limits). The one exception is a fallback limiter's degraded policy, which keeps
- * the name on purpose and is applied by its own local limiter only.
+ * the name on purpose and is meant for a local limiter of the fallback's own.
  *
  * <p>Immutable and thread-safe; equal when name and limits are equal.
  */

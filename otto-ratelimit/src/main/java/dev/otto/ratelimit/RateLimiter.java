@@ -75,9 +75,13 @@ public interface RateLimiter {
    * {@code policy} asked for, unless the limiter decides under other limits at times, as a fallback limiter
    * does while Redis is unreachable.
    *
+   * <p>A limiter that wraps another delegates this call too, or its callers advertise only the limit that
+   * decided.
+   *
    * @param policy the policy the decision was asked for
    * @param decision a decision this limiter made for it
-   * @return the policy applied, with the same name; {@code policy} itself when it was applied
+   * @return the policy applied: same name, and among its limits the decision's {@link RateLimitDecision#limit()};
+   *     {@code policy} itself when it was applied
    */
   default RateLimitPolicy appliedPolicy(RateLimitPolicy policy, RateLimitDecision decision) {
     return policy;

@@ -221,7 +221,7 @@ public final class FallbackRateLimiter implements RateLimiter, AutoCloseable {
 
   /**
    * Returns the {@linkplain Builder#localPolicy(UnaryOperator) local policy} for a decision the local
-   * limiter made, else {@code policy}.
+   * limiter made (asking the operator again), else {@code policy}.
    */
   @Override
   public RateLimitPolicy appliedPolicy(RateLimitPolicy policy, RateLimitDecision decision) {
@@ -483,7 +483,9 @@ public final class FallbackRateLimiter implements RateLimiter, AutoCloseable {
      * Sets the policy the local limiter applies while degraded, given the policy of the request. Default:
      * the same policy, which then holds per instance (with N instances, up to N times the shared limit);
      * for example {@code p -> RateLimitPolicy.of(p.name(), 100 / instances, Duration.ofSeconds(1))}. Called
-     * on every degraded decision, so it should be cheap (return prepared policies) and keep the name.
+     * on every degraded decision, and again by {@link FallbackRateLimiter#appliedPolicy} to advertise it, so it
+     * should be cheap (return prepared policies), return the same policy for the same input and keep the
+     * name.
      *
      * @param localPolicy maps a policy to its degraded form; must not return null
      * @return this builder

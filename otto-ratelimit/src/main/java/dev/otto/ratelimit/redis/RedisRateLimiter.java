@@ -614,8 +614,8 @@ public final class RedisRateLimiter implements RateLimiter, AutoCloseable {
 
     private void send(StatefulConnection<String, String> connection, boolean reloading) {
       if (isDone()) {
-        // Timed out while connecting, or while a NOSCRIPT reply came back: a registration from that first
-        // send must not stay behind.
+        // Timed out while connecting, or completed by the caller (the stage is the call) before a NOSCRIPT
+        // reply came back: a registration from the first send must not stay behind.
         connectionLosses.done(this);
         return;
       }

@@ -66,8 +66,9 @@ import org.slf4j.LoggerFactory;
  * each checked policy; see the naming of several limits below) and {@code RateLimit: "greeting";r=7;t=4}
  * (for each checked policy, the requests remaining and the seconds until full of the limit that decided).
  * A policy with several limits lists each: the first (shortest period) under the policy's name, the others
- * as {@code "name#2"}, {@code "name#3"}, …. Header values are made only from policy names and numbers,
- * never from request input.
+ * as {@code "name#2"}, {@code "name#3"}, …. The limits advertised are those the limiter applied
+ * ({@link RateLimiter#appliedPolicy}): a fallback limiter's degraded policy while Redis is unreachable.
+ * Header values are made only from policy names and numbers, never from request input.
  *
  * <p>A rejection is an RFC 9457 problem written by the {@link ProblemResponseWriter}: status {@code 429},
  * type {@code https://otto.dev/problems/rate-limited}, title {@code Too Many Requests}, detail
@@ -243,7 +244,18 @@ public final class RateLimitFilter implements Filter {
    */
   private PolicyHeaders headersFor(RateLimitRule rule, RateLimitDecision decision) {
     RateLimitPolicy policy = rule.policy();
-    RateLimitPolicy applied = limiter.appliedPolicy(policy, decision);
+    RateLimitPolicy applied;
+    try {
+      applied = limiter.appliedPolicy(policy, decision);
+    } catch (RuntimeException e) {
+      applied = null; // a limiter's bug must not fail the request; the limit that decided is still known
+    }
+    if (applied == null || !applied.name().equals(policy.name()) || !applied.limits().contains(decision.limit())) {
+      // Not the policy that decided (a limiter wrapping a fallback without delegating, say): advertise the
+      // rule's policy if the deciding limit is one of its own, else that limit alone.
+      applied = policy.limits().contains(decision.limit())
+          ? policy : RateLimitPolicy.builder(policy.name()).limit(decision.limit()).build();
+    }
     if (applied == policy || applied.equals(policy)) {
       return rule.headers();
     }

@@ -108,7 +108,8 @@ class FallbackRateLimiterFaultTest {
           () -> limiter.tryAcquire("k", policy).backend() == RateLimitBackend.REDIS);
       assertThat(recovery).isLessThan(Duration.ofSeconds(5));
       assertThat(limiter.isDegraded()).isFalse();
-      Waiting.awaitTrue(Duration.ofSeconds(5), "the listener told of the recovery", () -> !listener.recovered.isEmpty());
+      Waiting.awaitTrue(Duration.ofSeconds(5), "the listener told of the recovery",
+          () -> !listener.recovered.isEmpty());
     }
     assertThat(listener.engaged).hasSize(1);
     assertThat(listener.recovered).singleElement().satisfies(d -> assertThat(d).isPositive());

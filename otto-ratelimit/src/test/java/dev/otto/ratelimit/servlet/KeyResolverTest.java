@@ -126,7 +126,7 @@ class KeyResolverTest {
     // 64:ff9b::/96 embeds one IPv4 client per address (RFC 6052): two of them are two clients.
     assertThat(byNetwork.resolve(FakeRequest.from("64:ff9b::c633:6407").build())).isEqualTo("ip:64:ff9b::c633:6407");
     assertThat(byNetwork.resolve(FakeRequest.from("64:ff9b::c633:6408").build())).isEqualTo("ip:64:ff9b::c633:6408");
-    // Outside the /96 (64:ff9b:1::/48 is a local-use prefix of other shapes), the network is the key.
+    // In 64:ff9b::/64 but outside the /96: not one IPv4 host, so the network is the key.
     assertThat(byNetwork.resolve(FakeRequest.from("64:ff9b:0:0:1::7").build())).endsWith("/" + prefixLength);
   }
 

@@ -8,6 +8,7 @@ import ch.qos.logback.classic.Level;
 import ch.qos.logback.classic.Logger;
 import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.core.read.ListAppender;
+import dev.otto.ratelimit.RateLimitDecision;
 import dev.otto.ratelimit.RateLimitListener;
 import dev.otto.ratelimit.RateLimitPolicy;
 import dev.otto.ratelimit.RateLimiter;
@@ -535,6 +536,39 @@ class RateLimitFilterTest {
   }
 
   @Test
+  void advertisesTheLimitThatDecidedWhenTheLimiterDoesNotSayWhichPolicyItApplied() {
+    // Decides under other limits (as a wrapper around a degraded fallback would) and keeps the default
+    // appliedPolicy, which names the rule's policy.
+    RateLimitPolicy perInstance = RateLimitPolicy.of("greeting", 3, Duration.ofSeconds(30));
+    RateLimiter wrapper = (key, policy, permits) -> limiter.tryAcquire(key, perInstance, permits);
+    use(wrapper, greetingRule().build());
+
+    HttpResponse<String> response = server.get("/api/greeting");
+    assertThat(response.headers().firstValue("RateLimit-Policy")).hasValue("\"greeting\";q=3;w=30");
+    assertThat(response.headers().firstValue("RateLimit").orElseThrow()).startsWith("\"greeting\";r=2;t=");
+  }
+
+  @Test
+  void aLimiterWhoseAppliedPolicyFailsStillAnswersWithTheRulesHeaderFields() {
+    RateLimiter buggy = new RateLimiter() {
+      @Override
+      public RateLimitDecision tryAcquire(String key, RateLimitPolicy policy, int permits) {
+        return limiter.tryAcquire(key, policy, permits);
+      }
+
+      @Override
+      public RateLimitPolicy appliedPolicy(RateLimitPolicy policy, RateLimitDecision decision) {
+        throw new IllegalStateException("bug");
+      }
+    };
+    use(buggy, greetingRule().build());
+
+    HttpResponse<String> response = server.get("/api/greeting");
+    assertThat(response.statusCode()).isEqualTo(200);
+    assertThat(response.headers().firstValue("RateLimit-Policy")).hasValue("\"greeting\";q=10;w=10");
+  }
+
+  @Test
   void aKeyResolverBugSkipsItsRule() {
     use(greetingRule().key(request -> {
       throw new IllegalStateException("resolver bug");
@@ -562,7 +596,8 @@ class RateLimitFilterTest {
   void aPolicyCheckedUnderTwoRulesChargesOneStateAndIsListedOnce() {
     RateLimitPolicy sameAsGreeting = RateLimitPolicy.of("greeting", 10, Duration.ofSeconds(10));
     use(greetingRule().build(),
-        RateLimitRule.builder().policy(sameAsGreeting).path("/api/**").key(KeyResolver.clientIp(loopbackProxies)).build());
+        RateLimitRule.builder().policy(sameAsGreeting).path("/api/**")
+            .key(KeyResolver.clientIp(loopbackProxies)).build());
 
     HttpResponse<String> first = server.get("/api/greeting");
     assertThat(header(first, "RateLimit-Policy")).isEqualTo("\"greeting\";q=10;w=10");
