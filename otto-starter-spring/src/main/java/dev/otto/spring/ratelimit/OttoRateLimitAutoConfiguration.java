@@ -136,7 +136,8 @@ public final class OttoRateLimitAutoConfiguration {
    * {@code otto.ratelimit.policies} are set: those policies then apply nowhere, which must not pass unseen.
    */
   @Bean
-  SmartInitializingSingleton ottoRateLimitPoliciesApplied(OttoRateLimitProperties properties, ListableBeanFactory beans) {
+  SmartInitializingSingleton ottoRateLimitPoliciesApplied(
+      OttoRateLimitProperties properties, ListableBeanFactory beans) {
     return () -> {
       if (!properties.getPolicies().isEmpty() && !beans.containsBean(FILTER_REGISTRATION)) {
         log.warn("otto.ratelimit.policies {} are not applied: the application defines its own RateLimitFilter, "
@@ -198,21 +199,23 @@ public final class OttoRateLimitAutoConfiguration {
   }
 
   /**
-   * The policies the local limiter applies while Redis is unreachable: each policy's {@code fallback-limits}
-   * where set, looked up by policy name, else the policy itself.
+   * The policies the local limiter applies while Redis is unreachable: each configured policy's
+   * {@code fallback-limits} where set, else the policy itself. Looked up by the whole policy (name and
+   * limits), so that another policy of the same name (an application's own filter's) is left as it is.
    */
   static UnaryOperator<RateLimitPolicy> fallbackPolicies(OttoRateLimitProperties properties) {
-    Map<String, RateLimitPolicy> byName = new HashMap<>();
+    Map<RateLimitPolicy, RateLimitPolicy> byPolicy = new HashMap<>();
     properties.getPolicies().forEach((name, policy) -> {
-      if (!policy.getFallbackLimits().isEmpty()) {
-        byName.put(name, policy(name, "fallback-limits", policy.getFallbackLimits()));
+      if (!policy.getFallbackLimits().isEmpty() && !policy.getLimits().isEmpty()) {
+        byPolicy.put(policy(name, "limits", policy.getLimits()),
+            policy(name, "fallback-limits", policy.getFallbackLimits()));
       }
     });
-    if (byName.isEmpty()) {
+    if (byPolicy.isEmpty()) {
       return UnaryOperator.identity();
     }
-    Map<String, RateLimitPolicy> fallbacks = Map.copyOf(byName);
-    return policy -> fallbacks.getOrDefault(policy.name(), policy);
+    Map<RateLimitPolicy, RateLimitPolicy> fallbacks = Map.copyOf(byPolicy);
+    return policy -> fallbacks.getOrDefault(policy, policy);
   }
 
   private static RateLimitRule rule(String name, OttoRateLimitProperties.Policy policy, KeyResolver clientIp) {

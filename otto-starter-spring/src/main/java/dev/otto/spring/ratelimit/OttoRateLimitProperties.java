@@ -42,7 +42,9 @@ public class OttoRateLimitProperties {
   /**
    * How many leading bits of an IPv6 client address identify the client in the ip key, from 1 to 128. An
    * IPv6 client usually holds a whole /64 (often a /56 or /48) and can send each request from a new
-   * address in it; 64 keys each /64 network as one client. 128 keys each address. IPv4 is not affected.
+   * address in it; 64 keys each /64 network as one client. 128 keys each address. IPv4 is not affected, nor
+   * are IPv4 clients seen through NAT64's well-known prefix 64:ff9b::/96 (those of a network-specific
+   * translator prefix share one key per network).
    */
   private int ipv6PrefixLength = 128;
 
