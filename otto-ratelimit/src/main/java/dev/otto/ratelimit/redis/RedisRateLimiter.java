@@ -616,7 +616,7 @@ public final class RedisRateLimiter implements RateLimiter, AutoCloseable {
       if (isDone()) {
         // Timed out while connecting, or completed by the caller (the stage is the call) before a NOSCRIPT
         // reply came back: a registration from the first send must not stay behind.
-        connectionLosses.done(this);
+        stopWaitingForLosses();
         return;
       }
       this.connection = connection;
@@ -640,11 +640,19 @@ public final class RedisRateLimiter implements RateLimiter, AutoCloseable {
       if (isDone()) {
         // Failed while being sent: timed out or the connection broke. If that was before it registered
         // above, the failure's done() came first, so say it here too.
-        connectionLosses.done(this);
+        stopWaitingForLosses();
         sent.cancel(false);
         return;
       }
       sent.whenComplete(this);
+    }
+
+    /** Leaves the connection-loss waiters, which on a cluster it never joined. */
+    private void stopWaitingForLosses() {
+      ConnectionLosses losses = lossesCounted;
+      if (losses != null) {
+        losses.done(this);
+      }
     }
 
     @Override
@@ -678,7 +686,7 @@ public final class RedisRateLimiter implements RateLimiter, AutoCloseable {
         fail(e);
         return;
       }
-      connectionLosses.done(this);
+      stopWaitingForLosses();
       if (complete(decision)) {
         disarmTimer();
         notifyListeners(startedNanos, null);
@@ -686,7 +694,7 @@ public final class RedisRateLimiter implements RateLimiter, AutoCloseable {
     }
 
     private void fail(Throwable failure) {
-      connectionLosses.done(this);
+      stopWaitingForLosses();
       RateLimiterUnavailableException unavailable = unavailable(failure);
       if (!completeExceptionally(unavailable)) {
         return;
