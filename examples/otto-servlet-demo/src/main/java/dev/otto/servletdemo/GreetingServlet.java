@@ -1,5 +1,7 @@
 package dev.otto.servletdemo;
 
+import dev.otto.problem.servlet.ProblemResponseWriter;
+import jakarta.servlet.ServletException;
 import jakarta.servlet.http.HttpServlet;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
@@ -14,9 +16,19 @@ final class GreetingServlet extends HttpServlet {
   private static final long serialVersionUID = 1L;
 
   private final transient DemoJson json;
+  private final transient ProblemResponseWriter problems;
 
-  GreetingServlet(DemoJson json) {
+  GreetingServlet(DemoJson json, ProblemResponseWriter problems) {
     this.json = json;
+    this.problems = problems;
+  }
+
+  @Override
+  protected void service(HttpServletRequest request, HttpServletResponse response)
+      throws ServletException, IOException {
+    if (AllowedMethods.GET.admit(request, response, problems)) {
+      super.service(request, response);
+    }
   }
 
   @Override

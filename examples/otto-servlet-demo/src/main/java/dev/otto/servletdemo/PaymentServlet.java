@@ -2,6 +2,7 @@ package dev.otto.servletdemo;
 
 import dev.otto.problem.Problem;
 import dev.otto.problem.servlet.ProblemResponseWriter;
+import jakarta.servlet.ServletException;
 import jakarta.servlet.http.HttpServlet;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
@@ -39,11 +40,22 @@ final class PaymentServlet extends HttpServlet {
   }
 
   @Override
-  protected void doGet(HttpServletRequest request, HttpServletResponse response) throws IOException {
-    if (!"/count".equals(request.getPathInfo())) {
+  protected void service(HttpServletRequest request, HttpServletResponse response)
+      throws ServletException, IOException {
+    String pathInfo = request.getPathInfo();
+    AllowedMethods allowed = pathInfo == null ? AllowedMethods.POST
+        : "/count".equals(pathInfo) ? AllowedMethods.GET
+        : null;
+    if (allowed == null) {
       response.sendError(HttpServletResponse.SC_NOT_FOUND);
-      return;
+    } else if (allowed.admit(request, response, problems)) {
+      super.service(request, response);
     }
+  }
+
+  /** {@code /count} only: {@link #service} sent every other path elsewhere. */
+  @Override
+  protected void doGet(HttpServletRequest request, HttpServletResponse response) throws IOException {
     json.write(response, HttpServletResponse.SC_OK, body -> {
       body.writeStartObject();
       body.writeNumberProperty("executions", executions.get());
@@ -51,12 +63,9 @@ final class PaymentServlet extends HttpServlet {
     });
   }
 
+  /** {@code /api/payments} itself only: {@link #service} sent every other path elsewhere. */
   @Override
   protected void doPost(HttpServletRequest request, HttpServletResponse response) throws IOException {
-    if (request.getPathInfo() != null) {
-      response.sendError(HttpServletResponse.SC_NOT_FOUND);
-      return;
-    }
     executions.incrementAndGet();
     byte[] bytes = DemoJson.readBody(request.getInputStream());
     Payment payment = bytes == null ? null : parse(bytes);

@@ -164,7 +164,7 @@ public final class ServletDemo implements AutoCloseable {
       addFilter(context, "rateLimit", rateLimitFilter(switches.get(Component.RATELIMIT), problems, clock));
       addFilter(context, "idempotency", idempotencyFilter(switches.get(Component.IDEMPOTENCY), problems));
 
-      addServlet(context, "greeting", new GreetingServlet(json), "/api/greeting");
+      addServlet(context, "greeting", new GreetingServlet(json, problems), "/api/greeting");
       addServlet(context, "payments", new PaymentServlet(json, problems), "/api/payments/*");
       addServlet(context, "boom", new BoomServlet(), "/api/boom");
       addServlet(context, "switches", new SwitchesServlet(switches, json, problems), "/admin/switches/*");

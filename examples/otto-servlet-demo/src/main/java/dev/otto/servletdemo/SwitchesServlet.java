@@ -60,7 +60,7 @@ final class SwitchesServlet extends HttpServlet {
       if (isGet(method)) {
         json.write(response, HttpServletResponse.SC_OK, this::writeAll);
       } else {
-        methodNotAllowed(request, response, "GET, HEAD");
+        AllowedMethods.GET.refuse(request, response, problems);
       }
       return;
     }
@@ -77,7 +77,7 @@ final class SwitchesServlet extends HttpServlet {
     } else if ("POST".equals(method)) {
       change(request, response, componentSwitch);
     } else {
-      methodNotAllowed(request, response, "GET, HEAD, POST");
+      AllowedMethods.GET_AND_POST.refuse(request, response, problems);
     }
   }
 
@@ -157,12 +157,6 @@ final class SwitchesServlet extends HttpServlet {
     body.writeBooleanProperty("enabled", componentSwitch.isEnabled());
     body.writeStringProperty("mode", componentSwitch.mode().id());
     body.writeEndObject();
-  }
-
-  private void methodNotAllowed(HttpServletRequest request, HttpServletResponse response, String allow)
-      throws IOException {
-    response.setHeader("Allow", allow);
-    problems.write(request, response, Problem.builder(405).detail("This endpoint accepts " + allow + ".").build());
   }
 
   private static boolean isGet(String method) {

@@ -137,6 +137,7 @@ class ServletDemoTest {
         HttpResponse<String> response = greet(method);
 
         assertThat(response.statusCode()).as("%s %d", method, i).isEqualTo(405);
+        assertThat(response.headers().firstValue("Allow")).as("%s %d", method, i).hasValue("GET, HEAD");
         assertProblem(response, 405, "/api/greeting");
         assertThat(response.headers().firstValue("RateLimit")).as("%s %d", method, i).isEmpty();
         assertThat(response.headers().firstValue("RateLimit-Policy")).as("%s %d", method, i).isEmpty();
@@ -152,8 +153,7 @@ class ServletDemoTest {
     // HEAD runs the GET handler without the body, so it is limited as a GET; OPTIONS greets no one.
     HttpResponse<String> options = greet("OPTIONS");
     assertThat(options.statusCode()).isEqualTo(200);
-    assertThat(options.headers().firstValue("Allow")).hasValueSatisfying(
-        allow -> assertThat(allow).contains("GET"));
+    assertThat(options.headers().firstValue("Allow")).hasValue("GET, HEAD, OPTIONS");
     assertThat(options.headers().firstValue("RateLimit")).isEmpty();
 
     HttpResponse<String> head = greet("HEAD");
@@ -330,6 +330,43 @@ class ServletDemoTest {
 
     assertThat(response.statusCode()).isEqualTo(400);
     assertThat(demo.switches().find("trace").orElseThrow().isShadow()).isFalse();
+  }
+
+  @Test
+  void wrongMethodsOnPaymentsAre405ProblemsThatSayWhatIsAllowedAndRunNothing() throws Exception {
+    long before = executions();
+
+    HttpResponse<String> getPayments = get("/api/payments");
+    HttpResponse<String> putPayments = send(request("/api/payments")
+        .header("Content-Type", "application/json")
+        .PUT(HttpRequest.BodyPublishers.ofString(PAYMENT))
+        .build());
+    HttpResponse<String> postCount = post("/api/payments/count", PAYMENT);
+
+    assertThat(getPayments.statusCode()).isEqualTo(405);
+    assertThat(getPayments.headers().firstValue("Allow")).hasValue("POST");
+    assertProblem(getPayments, 405, "/api/payments");
+    assertThat(putPayments.statusCode()).isEqualTo(405);
+    assertThat(putPayments.headers().firstValue("Allow")).hasValue("POST");
+    assertThat(postCount.statusCode()).isEqualTo(405);
+    assertThat(postCount.headers().firstValue("Allow")).hasValue("GET, HEAD");
+    assertProblem(postCount, 405, "/api/payments/count");
+    assertThat(get("/api/payments/other").statusCode()).isEqualTo(404);
+    assertThat(send(request("/api/payments").method("OPTIONS", HttpRequest.BodyPublishers.noBody()).build())
+        .headers().firstValue("Allow")).hasValue("POST, OPTIONS");
+    assertThat(executions()).isEqualTo(before);
+  }
+
+  @Test
+  void wrongMethodsOnSwitchesAre405ProblemsThatSayWhatIsAllowed() throws Exception {
+    HttpResponse<String> list = post("/admin/switches", "{\"enabled\":false}");
+    HttpResponse<String> one = send(request("/admin/switches/ratelimit").DELETE().build());
+
+    assertThat(list.statusCode()).isEqualTo(405);
+    assertThat(list.headers().firstValue("Allow")).hasValue("GET, HEAD");
+    assertThat(one.statusCode()).isEqualTo(405);
+    assertThat(one.headers().firstValue("Allow")).hasValue("GET, HEAD, POST");
+    assertProblem(one, 405, "/admin/switches/ratelimit");
   }
 
   // ---- helpers ---------------------------------------------------------------------------------------
