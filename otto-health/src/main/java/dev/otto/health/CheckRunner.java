@@ -73,10 +73,9 @@ final class CheckRunner {
   }
 
   /**
-   * Starts answering a probe at {@code now}: a {@link CheckResult} when one can be given at once (fresh,
-   * the last result while a run is in flight, or, with a cache, the last result while the refresh this
-   * probe started runs), or the {@link Run} to {@link #await} otherwise (the first run, or every run
-   * when the cache TTL is zero).
+   * Starts answering a probe at {@code now}: a {@link CheckResult} when one can be given at once (fresh, or
+   * the last result while a run another probe started is in flight), or the {@link Run} this probe started,
+   * to {@link #await}.
    */
   Object probe(long now) {
     Recorded seen = current;
@@ -111,10 +110,11 @@ final class CheckRunner {
       started.finish(CheckResult.down(name, critical, Duration.ZERO,
           "not run: the health check executor refused it"), e);
     }
-    // Stale while revalidating: once a result exists (and results are cached at all), a probe answers at
-    // once with it and the refresh records its outcome when it ends, or is timed out by a later probe.
-    // Only the first probe, or every probe without a cache, waits for the check.
-    return seen != null && ttlNanos > 0 ? seen.result : started;
+    // The probe that starts a run waits for it (within the timeout) rather than answering with the last
+    // result: that may be from long before, when probes come seldom (a load balancer probing every 10 s
+    // would always see the previous probe's state, UP minutes into an outage). Probes that find this run
+    // in flight answer at once with the last result, so a hung dependency holds one probe per run.
+    return started;
   }
 
   /** Waits for {@code run} until its deadline; past it, the run is recorded as timed out. */

@@ -55,10 +55,10 @@ import org.slf4j.LoggerFactory;
  *   <li>uses its last result if it is younger than the {@link Builder#cacheTtl cache TTL};
  *   <li>otherwise, if a run of the check is already in flight, uses the last result (a check never has
  *       two runs in flight), or, before the check's first result, waits for that run;
- *   <li>otherwise starts a run on the executor and, when the check already has a result and the TTL is
- *       not zero, answers at once with that result while the run refreshes it in the background (stale
- *       while revalidating, so a slow or hung dependency never holds a probe once the first result
- *       exists); before the first result, or with a zero TTL, waits for the run.
+ *   <li>otherwise starts a run on the executor and waits for it, at most its timeout: a result older than
+ *       the TTL is never given as the current one, however long ago the last probe came. A slow or hung
+ *       dependency holds only the probe that started its run; the probes that find the run in flight
+ *       answer at once, so a probe storm waits for a hung check once.
  * </ul>
  * All checks start before any wait, so they run in parallel and one call takes about the longest timeout
  * at most, whatever the checks do. A run that has not finished by its timeout is recorded as
