@@ -73,9 +73,9 @@ final class CheckRunner {
   }
 
   /**
-   * Starts answering a probe at {@code now}: a {@link CheckResult} when one can be given at once (fresh, or
-   * the last result while a run another probe started is in flight), or the {@link Run} this probe started,
-   * to {@link #await}.
+   * Starts answering a probe at {@code now}: a {@link CheckResult} when one can be given at once (fresh;
+   * the last result while a run is in flight; or, when it is less than two TTLs old, the last result while
+   * the refresh this probe started runs), or the {@link Run} to {@link #await} otherwise.
    */
   Object probe(long now) {
     Recorded seen = current;
@@ -110,11 +110,12 @@ final class CheckRunner {
       started.finish(CheckResult.down(name, critical, Duration.ZERO,
           "not run: the health check executor refused it"), e);
     }
-    // The probe that starts a run waits for it (within the timeout) rather than answering with the last
-    // result: that may be from long before, when probes come seldom (a load balancer probing every 10 s
-    // would always see the previous probe's state, UP minutes into an outage). Probes that find this run
-    // in flight answer at once with the last result, so a hung dependency holds one probe per run.
-    return started;
+    // Stale while revalidating, within bounds: a result less than two TTLs old answers at once while the
+    // refresh runs, so probes that come often (a probe storm) never wait, not even for a hung dependency;
+    // an older one is not given as the current state (a load balancer probing every 10 s would otherwise
+    // always see the previous probe's: UP seconds into an outage), so this probe waits for its run,
+    // within the timeout. Before the first result, or without a cache, the probe always waits.
+    return seen != null && ttlNanos > 0 && now - seen.atNanos - ttlNanos < ttlNanos ? seen.result : started;
   }
 
   /** Waits for {@code run} until its deadline; past it, the run is recorded as timed out. */

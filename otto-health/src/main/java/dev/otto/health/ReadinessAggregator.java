@@ -55,10 +55,11 @@ import org.slf4j.LoggerFactory;
  *   <li>uses its last result if it is younger than the {@link Builder#cacheTtl cache TTL};
  *   <li>otherwise, if a run of the check is already in flight, uses the last result (a check never has
  *       two runs in flight), or, before the check's first result, waits for that run;
- *   <li>otherwise starts a run on the executor and waits for it, at most its timeout: a result older than
- *       the TTL is never given as the current one, however long ago the last probe came. A slow or hung
- *       dependency holds only the probe that started its run; the probes that find the run in flight
- *       answer at once, so a probe storm waits for a hung check once.
+ *   <li>otherwise starts a run on the executor and, when the last result is less than twice the TTL old,
+ *       answers at once with it while the run refreshes it in the background (stale while revalidating:
+ *       probes that come often never wait, not even for a slow or hung dependency); when it is older (the
+ *       probes came seldom), before the first result, or with a zero TTL, waits for the run, at most its
+ *       timeout, so that a probe never reports a state from long before.
  * </ul>
  * All checks start before any wait, so they run in parallel and one call takes about the longest timeout
  * at most, whatever the checks do. A run that has not finished by its timeout is recorded as
