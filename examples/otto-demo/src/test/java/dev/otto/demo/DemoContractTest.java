@@ -45,6 +45,19 @@ class DemoContractTest {
   }
 
   @Test
+  void aFutureVersionTraceparentSuppliesTheTraceIdAsW3cAsks() throws Exception {
+    for (String traceparent :
+        new String[] {
+          "01-" + TRACE_ID + "-00f067aa0ba902b7-01",
+          "01-" + TRACE_ID + "-00f067aa0ba902b7-01-future",
+        }) {
+      HttpResponse<String> response = send(get("/health").header("traceparent", traceparent));
+
+      assertThat(response.headers().firstValue("X-Trace-Id")).as(traceparent).contains(TRACE_ID);
+    }
+  }
+
+  @Test
   void malformedOrAllZeroTraceparentIsIgnoredAndNeverEchoed() throws Exception {
     for (String traceparent :
         new String[] {
@@ -53,6 +66,8 @@ class DemoContractTest {
           "00-" + TRACE_ID + "-0000000000000000-01",
           "garbage",
           "00-" + TRACE_ID + "-00f067aa0ba902b7-01-extra",
+          "ff-" + TRACE_ID + "-00f067aa0ba902b7-01",
+          "01-" + TRACE_ID + "-00f067aa0ba902b7-01x",
         }) {
       HttpResponse<String> response = send(get("/health").header("traceparent", traceparent));
 

@@ -32,8 +32,10 @@ import org.slf4j.MDC;
  * <ol>
  *   <li>the current OpenTelemetry span, when OpenTelemetry is on the classpath, enabled, and a valid span
  *       is current (its trace and span ids are used as they are);</li>
- *   <li>a valid W3C {@code traceparent} request header (strictly version {@code 00}, lowercase, exactly 55
- *       characters; anything else is ignored and never echoed), with a new span id;</li>
+ *   <li>a valid W3C {@code traceparent} request header, with a new span id. Version {@code 00} must be
+ *       lowercase and exactly 55 characters; a newer version (not {@code ff}) is read as far as version
+ *       {@code 00} goes, as the specification asks, and fields it appends after a {@code -} are ignored.
+ *       Anything else is ignored and never echoed. The header is never forwarded;</li>
  *   <li>otherwise a new random 128-bit trace id and 64-bit span id.</li>
  * </ol>
  * On an {@code ASYNC} or {@code ERROR} dispatch (or any request that already carries a context), the

@@ -108,12 +108,26 @@ class TraceIdFilterServerTest {
     assertThat(mdc.get().get("spanId")).matches("[0-9a-f]{16}").isNotEqualTo("00f067aa0ba902b7");
   }
 
+  // W3C Trace Context, "Versioning of traceparent": a higher version is read as far as version 00 goes.
+  @ParameterizedTest
+  @ValueSource(strings = {
+      "01-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01",
+      "01-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01-future",
+      "cc-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-09-xyz"})
+  void aFutureVersionTraceparentKeepsItsTraceId(String traceparent) {
+    HttpResponse<String> response = server.get("/mdc", "traceparent", traceparent);
+
+    assertThat(traceHeader(response)).isEqualTo(TRACE_ID);
+    assertThat(mdc.get()).containsEntry("traceId", TRACE_ID);
+  }
+
   @ParameterizedTest
   @ValueSource(strings = {
       "00-4BF92F3577B34DA6A3CE929D0E0E4736-00F067AA0BA902B7-01",
       "00-00000000000000000000000000000000-00f067aa0ba902b7-01",
       "00-4bf92f3577b34da6a3ce929d0e0e4736-0000000000000000-01",
-      "01-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01",
+      "ff-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01",
+      "01-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01x",
       "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01-extra",
       "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-1",
       // (Surrounding whitespace is stripped by HTTP itself; inner whitespace is not.)

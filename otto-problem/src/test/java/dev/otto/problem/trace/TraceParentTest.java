@@ -16,6 +16,8 @@ class TraceParentTest {
 
   private static final String VALID =
       "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01";
+  private static final TraceParent VALID_PARSED =
+      new TraceParent("4bf92f3577b34da6a3ce929d0e0e4736", "00f067aa0ba902b7", "01");
 
   @Provide
   Arbitrary<String> traceIds() {
@@ -36,6 +38,12 @@ class TraceParentTest {
   Arbitrary<String> validHeaders() {
     return Combinators.combine(traceIds(), parentIds(), flags())
         .as((trace, parent, flags) -> "00-" + trace + "-" + parent + "-" + flags);
+  }
+
+  /** Two lowercase hex digits other than {@code 00} (this version) and {@code ff} (invalid). */
+  @Provide
+  Arbitrary<String> futureVersions() {
+    return hex(2).filter(version -> !version.equals("00") && !version.equals("ff"));
   }
 
   private static Arbitrary<String> hex(int length) {
@@ -81,12 +89,55 @@ class TraceParentTest {
   }
 
   @Property
-  void anyOtherVersionIsRejected(@ForAll("validHeaders") String valid,
+  void aVersionThatIsNotTwoLowercaseHexDigitsIsRejected(@ForAll("validHeaders") String valid,
       @ForAll @StringLength(2) String version) {
-    if (version.equals("00")) {
+    if (version.matches("[0-9a-f]{2}")) {
       return;
     }
     assertThat(TraceParent.parse(version + valid.substring(2))).isNull();
+  }
+
+  @Property
+  void aFutureVersionIsReadAsVersion00WithTheSameIds(@ForAll("validHeaders") String valid,
+      @ForAll("futureVersions") String version) {
+    assertThat(TraceParent.parse(version + valid.substring(2))).isEqualTo(TraceParent.parse(valid))
+        .isNotNull();
+  }
+
+  @Property
+  void aFutureVersionShorterThan55CharactersIsRejected(@ForAll("validHeaders") String valid,
+      @ForAll("futureVersions") String version, @ForAll @IntRange(min = 0, max = 54) int cut) {
+    assertThat(TraceParent.parse((version + valid.substring(2)).substring(0, cut))).isNull();
+  }
+
+  @Property
+  void aFutureVersionWhose56thCharacterIsNotADashIsRejected(@ForAll("validHeaders") String valid,
+      @ForAll("futureVersions") String version, @ForAll @StringLength(min = 1, max = 40) String extra) {
+    if (extra.charAt(0) == '-') {
+      return;
+    }
+    assertThat(TraceParent.parse(version + valid.substring(2) + extra)).isNull();
+  }
+
+  @Property
+  void aFutureVersionMayCarryMoreFieldsAfterADash(@ForAll("validHeaders") String valid,
+      @ForAll("futureVersions") String version, @ForAll @StringLength(max = 40) String extra) {
+    assertThat(TraceParent.parse(version + valid.substring(2) + "-" + extra))
+        .isEqualTo(TraceParent.parse(valid)).isNotNull();
+  }
+
+  @Property
+  void uppercaseHexIsRejectedInFutureVersionsToo(@ForAll("validHeaders") String valid,
+      @ForAll("futureVersions") String version, @ForAll @IntRange(min = 0, max = 54) int position) {
+    String header = version + valid.substring(2);
+    char c = header.charAt(position);
+    if (c < 'a' || c > 'f') {
+      return; // only letters have an uppercase form
+    }
+    header = header.substring(0, position) + Character.toUpperCase(c) + header.substring(position + 1);
+
+    assertThat(TraceParent.parse(header)).isNull();
+    assertThat(TraceParent.parse(header + "-extra")).isNull();
   }
 
   @Property
@@ -103,15 +154,25 @@ class TraceParentTest {
     assertThat(TraceParent.parse("00-" + traceId + "-" + "0".repeat(16) + "-01")).isNull();
   }
 
+  @Property
+  void allZeroIdsAreRejectedInFutureVersionsToo(@ForAll("futureVersions") String version,
+      @ForAll("traceIds") String traceId, @ForAll("parentIds") String parentId) {
+    assertThat(TraceParent.parse(version + "-" + "0".repeat(32) + "-" + parentId + "-01")).isNull();
+    assertThat(TraceParent.parse(version + "-" + traceId + "-" + "0".repeat(16) + "-01")).isNull();
+    assertThat(TraceParent.parse(version + "-" + "0".repeat(32) + "-" + parentId + "-01-extra")).isNull();
+    assertThat(TraceParent.parse(version + "-" + traceId + "-" + "0".repeat(16) + "-01-extra")).isNull();
+  }
+
   @Property(tries = 300)
   void arbitraryInputUpTo10000CharactersNeverThrowsAndOnlyValidShapesPass(
       @ForAll @StringLength(max = 10_000) String header) {
     TraceParent parsed = TraceParent.parse(header);
 
     if (parsed != null) {
-      assertThat(header).matches("00-[0-9a-f]{32}-[0-9a-f]{16}-[0-9a-f]{2}");
-      assertThat("00-" + parsed.traceId() + "-" + parsed.parentId() + "-" + parsed.flags())
-          .isEqualTo(header);
+      String fields = "-[0-9a-f]{32}-[0-9a-f]{16}-[0-9a-f]{2}";
+      assertThat(header).matches("00" + fields + "|(?!00|ff)[0-9a-f]{2}" + fields + "(-.*)?");
+      assertThat(parsed.traceId() + "-" + parsed.parentId() + "-" + parsed.flags())
+          .isEqualTo(header.substring(3, 55));
     }
   }
 
@@ -124,8 +185,50 @@ class TraceParentTest {
 
   @Example
   void acceptsTheW3cSpecificationExample() {
-    assertThat(TraceParent.parse(VALID)).isEqualTo(
-        new TraceParent("4bf92f3577b34da6a3ce929d0e0e4736", "00f067aa0ba902b7", "01"));
+    assertThat(TraceParent.parse(VALID)).isEqualTo(VALID_PARSED);
+  }
+
+  @Example
+  void acceptsVersion01OfExactly55Characters() {
+    assertThat(TraceParent.parse("01" + VALID.substring(2))).isEqualTo(VALID_PARSED);
+  }
+
+  @Example
+  void acceptsVersion01WithMoreFieldsAfterADash() {
+    assertThat(TraceParent.parse("01" + VALID.substring(2) + "-extra")).isEqualTo(VALID_PARSED);
+    assertThat(TraceParent.parse("01" + VALID.substring(2) + "-01-future")).isEqualTo(VALID_PARSED);
+    assertThat(TraceParent.parse("fe" + VALID.substring(2) + "-xyz")).isEqualTo(VALID_PARSED);
+  }
+
+  @Example
+  void rejectsVersion01Whose56thCharacterIsNotADash() {
+    assertThat(TraceParent.parse("01" + VALID.substring(2) + "x")).isNull();
+    assertThat(TraceParent.parse("01" + VALID.substring(2) + "0-extra")).isNull();
+    assertThat(TraceParent.parse("01" + VALID.substring(2) + "_extra")).isNull();
+  }
+
+  @Example
+  void rejectsVersion01ShorterThan55Characters() {
+    assertThat(TraceParent.parse("01" + VALID.substring(2, 54))).isNull();
+    assertThat(TraceParent.parse("01-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7")).isNull();
+  }
+
+  @Example
+  void rejectsVersionFfWithOrWithoutMoreFields() {
+    assertThat(TraceParent.parse("ff" + VALID.substring(2))).isNull();
+    assertThat(TraceParent.parse("ff" + VALID.substring(2) + "-extra")).isNull();
+  }
+
+  @Example
+  void rejectsVersion00WithMoreFields() {
+    assertThat(TraceParent.parse(VALID + "-extra")).isNull();
+    assertThat(TraceParent.parse(VALID + "-01-future")).isNull();
+  }
+
+  @Example
+  void rejectsAllZeroIdsInVersion01() {
+    assertThat(TraceParent.parse("01-" + "0".repeat(32) + "-00f067aa0ba902b7-01")).isNull();
+    assertThat(TraceParent.parse("01-4bf92f3577b34da6a3ce929d0e0e4736-" + "0".repeat(16) + "-01")).isNull();
   }
 
   @Example
