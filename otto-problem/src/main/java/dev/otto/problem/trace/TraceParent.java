@@ -9,8 +9,8 @@ import org.jspecify.annotations.Nullable;
  * version is newer than this one, and the specification ("Versioning of traceparent") asks us to read
  * it as far as version {@code 00} goes rather than restart the trace: the same fields at the same
  * positions, and either nothing after the flags or a {@code -} that starts fields we do not know and
- * ignore. Anything else is rejected, so nothing a client sends is trusted unless its first 55
- * characters are exactly this shape.
+ * ignore, up to {@value #MAX_LENGTH} characters in all. Anything else is rejected, so nothing a client
+ * sends is trusted unless its first 55 characters are exactly this shape.
  *
  * <p>The version is not kept: only the version-{@code 00} fields are understood, so a header ever built
  * from this value would have to be version {@code 00}, as the specification requires.
@@ -19,9 +19,17 @@ record TraceParent(String traceId, String parentId, String flags) {
 
   static final int LENGTH = 55;
 
+  /**
+   * The longest header of a newer version that is read. The specification sets no bound on the fields a
+   * later version may add, but an oversized header is input we ignore rather than trust: this is the
+   * bound the specification recommends for all of {@code tracestate}, ample for a few more fields.
+   */
+  static final int MAX_LENGTH = 512;
+
   /** Returns the parsed header, or {@code null} if {@code header} is absent or not exactly valid. */
   static @Nullable TraceParent parse(@Nullable String header) {
-    if (header == null || header.length() < LENGTH || !isLowerHex(header, 0, 2)) {
+    if (header == null || header.length() < LENGTH || header.length() > MAX_LENGTH
+        || !isLowerHex(header, 0, 2)) {
       return null;
     }
     if (header.startsWith("ff")) {

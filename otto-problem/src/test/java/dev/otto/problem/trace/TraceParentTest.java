@@ -127,6 +127,15 @@ class TraceParentTest {
   }
 
   @Property
+  void aFutureVersionLongerThanTheBoundIsIgnoredAsOversized(@ForAll("validHeaders") String valid,
+      @ForAll("futureVersions") String version, @ForAll @IntRange(min = 1, max = 30_000) int over) {
+    String atTheBound = version + valid.substring(2) + "-" + "x".repeat(TraceParent.MAX_LENGTH - 56);
+
+    assertThat(TraceParent.parse(atTheBound)).isEqualTo(TraceParent.parse(valid)).isNotNull();
+    assertThat(TraceParent.parse(atTheBound + "x".repeat(over))).isNull();
+  }
+
+  @Property
   void uppercaseHexIsRejectedInFutureVersionsToo(@ForAll("validHeaders") String valid,
       @ForAll("futureVersions") String version, @ForAll @IntRange(min = 0, max = 54) int position) {
     String header = version + valid.substring(2);
