@@ -13,6 +13,9 @@ import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+import org.junit.jupiter.params.provider.ValueSource;
 import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.boot.test.web.server.LocalServerPort;
 import tools.jackson.databind.JsonNode;
@@ -108,6 +111,75 @@ class PaymentsContractTest {
     assertThat(again.body()).isEqualTo(first.body());
     assertThat(again.headers().firstValue("Idempotent-Replayed")).contains("true");
     assertThat(executions()).isEqualTo(before + 1);
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"1.5", "\"5\"", "true", "1e3", "99999999999999999999"})
+  void anAmountThatIsNotAJsonIntegerIs400AndIsStoredAndReplayed(String amount) throws Exception {
+    String key = key();
+    long before = executions();
+    String body = "{\"amount\": " + amount + ", \"currency\": \"EUR\"}";
+
+    HttpResponse<String> first = pay(key, body);
+    HttpResponse<String> again = pay(key, body);
+
+    assertThat(first.statusCode()).isEqualTo(400);
+    assertThat(first.headers().firstValue("Content-Type")).hasValueSatisfying(
+        type -> assertThat(type).startsWith("application/problem+json"));
+    JsonNode problem = json.readTree(first.body());
+    assertThat(problem.get("detail").asString()).isEqualTo("The payment is invalid.");
+    assertThat(problem.get("errors").get(0).get("pointer").asString()).isEqualTo("#/amount");
+    assertThat(problem.get("errors").get(0).get("detail").asString())
+        .isIn("must be an integer", "is out of range");
+    assertThat(first.body()).doesNotContain("tools.jackson").doesNotContain("Exception").doesNotContain("java.");
+    assertThat(again.statusCode()).isEqualTo(400);
+    assertThat(again.body()).isEqualTo(first.body());
+    assertThat(again.headers().firstValue("Idempotent-Replayed")).contains("true");
+    assertThat(executions()).as("the handler never ran").isEqualTo(before);
+  }
+
+  @ParameterizedTest
+  @CsvSource(
+      delimiter = '|',
+      value = {
+        "\"currency\": 5                                    | #/currency",
+        "\"currency\": true                                 | #/currency",
+        "\"currency\": \"EUR\", \"delay_ms\": 1.5            | #/delay_ms",
+        "\"currency\": \"EUR\", \"delay_ms\": \"10\"           | #/delay_ms",
+        "\"currency\": \"EUR\", \"simulate_error\": \"true\"   | #/simulate_error",
+        "\"currency\": \"EUR\", \"simulate_error\": 1        | #/simulate_error",
+      })
+  void aMemberOfTheWrongJsonTypeIs400NamingIt(String members, String pointer) throws Exception {
+    long before = executions();
+
+    HttpResponse<String> response = pay(key(), "{\"amount\": 1, " + members + "}");
+
+    assertThat(response.statusCode()).isEqualTo(400);
+    assertThat(json.readTree(response.body()).get("errors").get(0).get("pointer").asString())
+        .isEqualTo(pointer);
+    assertThat(executions()).isEqualTo(before);
+  }
+
+  @Test
+  void jsonThatIsNotAnObjectIs400NamingTheBody() throws Exception {
+    HttpResponse<String> response = pay(key(), "[1, 2]");
+
+    assertThat(response.statusCode()).isEqualTo(400);
+    assertThat(json.readTree(response.body()).get("errors").get(0).get("pointer").asString())
+        .isEqualTo("#");
+  }
+
+  @Test
+  void malformedJsonIs400AndIsStoredAndReplayed() throws Exception {
+    String key = key();
+
+    HttpResponse<String> first = pay(key, "{\"amount\": ");
+    HttpResponse<String> again = pay(key, "{\"amount\": ");
+
+    assertThat(first.statusCode()).isEqualTo(400);
+    assertThat(again.statusCode()).isEqualTo(400);
+    assertThat(again.body()).isEqualTo(first.body());
+    assertThat(again.headers().firstValue("Idempotent-Replayed")).contains("true");
   }
 
   @Test
