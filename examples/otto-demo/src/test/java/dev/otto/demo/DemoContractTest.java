@@ -114,6 +114,16 @@ class DemoContractTest {
   }
 
   @Test
+  void a405AllowsHeadWhereGetIsAllowed() throws Exception {
+    HttpResponse<String> response =
+        send(request("/api/payments/count").PUT(BodyPublishers.ofString("{}")));
+
+    assertThat(response.statusCode()).isEqualTo(405);
+    assertThat(response.headers().firstValue("Allow")).hasValueSatisfying(
+        allow -> assertThat(allow.split(",\\s*")).contains("GET", "HEAD"));
+  }
+
+  @Test
   void wrongMethodOnTheHealthEndpointsIsA405ProblemWithAllow() throws Exception {
     HttpResponse<String> response = send(request("/health").method("DELETE", BodyPublishers.noBody()));
 

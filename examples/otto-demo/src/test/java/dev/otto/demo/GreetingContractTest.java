@@ -9,6 +9,7 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpRequest.BodyPublishers;
 import java.net.http.HttpResponse;
 import java.net.http.HttpResponse.BodyHandlers;
+import java.util.Arrays;
 import java.util.List;
 import java.util.UUID;
 import org.junit.jupiter.api.Test;
@@ -77,6 +78,20 @@ class GreetingContractTest {
     }
 
     assertTheNextGreetingIsTheFirstInItsBucket(request().header("X-Api-Key", apiKey));
+  }
+
+  @Test
+  void aWrongMethodsAllowNamesHeadWithGetAsTheOptionsAnswerDoes() throws Exception {
+    // HEAD answers 200 here (headIsAGreeting...), so the 405 must not leave it out (RFC 9110 Allow).
+    HttpResponse<String> post =
+        greet(request().header("X-Api-Key", uniqueKey()).POST(BodyPublishers.noBody()));
+    HttpResponse<String> options =
+        greet(request().header("X-Api-Key", uniqueKey()).method("OPTIONS", BodyPublishers.noBody()));
+
+    assertThat(post.statusCode()).isEqualTo(405);
+    assertThat(methods(post.headers().allValues("Allow"))).contains("GET", "HEAD");
+    assertThat(methods(post.headers().allValues("Allow")))
+        .containsExactlyInAnyOrderElementsOf(methods(options.headers().allValues("Allow")));
   }
 
   @Test
@@ -211,6 +226,15 @@ class GreetingContractTest {
       response = greet(request().header("X-Api-Key", apiKey));
     }
     return response;
+  }
+
+  /** The methods of every Allow field, however they are split between fields and commas. */
+  private static List<String> methods(List<String> allow) {
+    return allow.stream()
+        .flatMap(field -> Arrays.stream(field.split(",")))
+        .map(String::trim)
+        .filter(method -> !method.isEmpty())
+        .toList();
   }
 
   private HttpRequest.Builder request() {

@@ -9,7 +9,9 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.URI;
 import java.util.Collection;
+import java.util.LinkedHashSet;
 import java.util.Map;
+import java.util.Set;
 import java.util.function.BooleanSupplier;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
@@ -17,9 +19,11 @@ import org.slf4j.LoggerFactory;
 import org.springframework.core.Ordered;
 import org.springframework.core.annotation.Order;
 import org.springframework.http.HttpHeaders;
+import org.springframework.http.HttpMethod;
 import org.springframework.http.HttpStatusCode;
 import org.springframework.http.ProblemDetail;
 import org.springframework.http.ResponseEntity;
+import org.springframework.web.HttpRequestMethodNotSupportedException;
 import org.springframework.web.bind.annotation.ControllerAdvice;
 import org.springframework.web.bind.annotation.ExceptionHandler;
 import org.springframework.web.context.request.NativeWebRequest;
@@ -30,6 +34,7 @@ import org.springframework.web.servlet.mvc.method.annotation.ResponseEntityExcep
  * Lets Spring MVC decide status, headers and wording for its own exceptions (404, 405 with {@code Allow},
  * 415, malformed bodies, ...) and writes the result through Otto's {@link ProblemResponseWriter}, so a
  * client sees one problem format whether the error came from a controller, a filter or the container.
+ * The one header it completes is a 405's {@code Allow}, which Spring MVC limits to the mapped methods.
  *
  * <p>Exceptions with a registered {@link ExceptionMappings mapping} (including {@link
  * dev.otto.problem.ProblemException}) are answered here too, inside every filter that wraps the handler, so
@@ -69,6 +74,32 @@ final class OttoMvcExceptionHandler extends ResponseEntityExceptionHandler {
       throw exception;
     }
     writer.write(request, response, problem);
+  }
+
+  /**
+   * Lists in {@code Allow} every method the resource supports (RFC 9110, section 10.2.1), not only the
+   * mapped ones Spring MVC names: HEAD wherever GET is mapped, since Spring MVC answers HEAD with the GET
+   * handler, and OPTIONS, since it answers OPTIONS for every mapped resource. That is the set its own
+   * OPTIONS answer lists (GET,HEAD,OPTIONS for a GET mapping), so a client sees one answer either way.
+   */
+  @Override
+  protected @Nullable ResponseEntity<Object> handleHttpRequestMethodNotSupported(
+      HttpRequestMethodNotSupportedException ex,
+      HttpHeaders headers,
+      HttpStatusCode status,
+      WebRequest request) {
+    Set<HttpMethod> mapped = ex.getSupportedHttpMethods();
+    if (mapped == null || mapped.isEmpty() || !enabled.getAsBoolean()) {
+      return super.handleHttpRequestMethodNotSupported(ex, headers, status, request);
+    }
+    Set<HttpMethod> allowed = new LinkedHashSet<>(mapped);
+    if (allowed.contains(HttpMethod.GET)) {
+      allowed.add(HttpMethod.HEAD);
+    }
+    allowed.add(HttpMethod.OPTIONS);
+    HttpHeaders withAllowed = HttpHeaders.copyOf(headers);
+    withAllowed.setAllow(allowed);
+    return super.handleHttpRequestMethodNotSupported(ex, withAllowed, status, request);
   }
 
   /**

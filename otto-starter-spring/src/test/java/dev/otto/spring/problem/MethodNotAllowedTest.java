@@ -1,0 +1,143 @@
+package dev.otto.spring.problem;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.springframework.test.web.servlet.request.MockMvcRequestBuilders.get;
+import static org.springframework.test.web.servlet.request.MockMvcRequestBuilders.options;
+import static org.springframework.test.web.servlet.request.MockMvcRequestBuilders.post;
+import static org.springframework.test.web.servlet.request.MockMvcRequestBuilders.request;
+
+import dev.otto.core.Component;
+import dev.otto.core.ComponentSwitches;
+import dev.otto.spring.switches.OttoSwitchesAutoConfiguration;
+import java.util.Arrays;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.springframework.boot.autoconfigure.AutoConfigurations;
+import org.springframework.boot.test.context.runner.WebApplicationContextRunner;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
+import org.springframework.http.HttpMethod;
+import org.springframework.mock.web.MockHttpServletResponse;
+import org.springframework.test.web.servlet.MockMvc;
+import org.springframework.test.web.servlet.RequestBuilder;
+import org.springframework.test.web.servlet.setup.MockMvcBuilders;
+import org.springframework.web.bind.annotation.GetMapping;
+import org.springframework.web.bind.annotation.PostMapping;
+import org.springframework.web.bind.annotation.RequestMapping;
+import org.springframework.web.bind.annotation.RequestMethod;
+import org.springframework.web.bind.annotation.RestController;
+import org.springframework.web.context.WebApplicationContext;
+import org.springframework.web.servlet.config.annotation.EnableWebMvc;
+
+/**
+ * The 405 that {@code OttoMvcExceptionHandler} writes for Spring MVC: its {@code Allow} names what the
+ * resource supports (RFC 9110), the same methods Spring MVC's own OPTIONS answer lists.
+ */
+class MethodNotAllowedTest {
+
+  private final WebApplicationContextRunner web =
+      new WebApplicationContextRunner()
+          .withConfiguration(
+              AutoConfigurations.of(OttoSwitchesAutoConfiguration.class, OttoProblemAutoConfiguration.class))
+          .withUserConfiguration(Resources.class);
+
+  @Test
+  void aGetResourceAllowsHeadAndOptionsToo() {
+    web.run(context -> {
+      MockHttpServletResponse response = perform(context, post("/greeting"));
+
+      assertThat(response.getStatus()).isEqualTo(405);
+      assertThat(response.getContentType()).startsWith("application/problem+json");
+      assertThat(allow(response)).containsExactlyInAnyOrder("GET", "HEAD", "OPTIONS");
+    });
+  }
+
+  @Test
+  void listsTheSameMethodsAsSpringMvcsOptionsAnswer() {
+    web.run(context -> {
+      for (String path : List.of("/greeting", "/orders", "/submit")) {
+        List<String> onOptions = allow(perform(context, options(path)));
+
+        assertThat(allow(perform(context, request(HttpMethod.DELETE, path))))
+            .as(path)
+            .containsExactlyInAnyOrderElementsOf(onOptions);
+      }
+    });
+  }
+
+  @Test
+  void aResourceWithoutGetDoesNotAllowHead() {
+    web.run(context -> {
+      MockHttpServletResponse response = perform(context, get("/submit"));
+
+      assertThat(response.getStatus()).isEqualTo(405);
+      assertThat(allow(response)).containsExactlyInAnyOrder("POST", "OPTIONS");
+    });
+  }
+
+  @Test
+  void keepsEveryMethodSpringMvcLists() {
+    web.run(context -> {
+      MockHttpServletResponse response = perform(context, request(HttpMethod.PUT, "/orders"));
+
+      assertThat(response.getStatus()).isEqualTo(405);
+      assertThat(allow(response)).containsExactlyInAnyOrder("GET", "HEAD", "POST", "OPTIONS");
+    });
+  }
+
+  @Test
+  void switchedOffAtRunTimeSpringMvcAnswersAsItWouldWithoutOtto() {
+    web.run(context -> {
+      context.getBean(ComponentSwitches.class).get(Component.PROBLEM).setEnabled(false);
+
+      MockHttpServletResponse response = perform(context, post("/greeting"));
+
+      assertThat(response.getStatus()).isEqualTo(405);
+      assertThat(allow(response)).containsExactly("GET");
+    });
+  }
+
+  private static MockHttpServletResponse perform(WebApplicationContext context, RequestBuilder request)
+      throws Exception {
+    MockMvc mvc = MockMvcBuilders.webAppContextSetup(context).build();
+    return mvc.perform(request).andReturn().getResponse();
+  }
+
+  /** The methods of every Allow field, however they are split between fields and commas. */
+  private static List<String> allow(MockHttpServletResponse response) {
+    return response.getHeaders("Allow").stream()
+        .flatMap(field -> Arrays.stream(field.split(",")))
+        .map(String::trim)
+        .filter(method -> !method.isEmpty())
+        .toList();
+  }
+
+  @Configuration(proxyBeanMethods = false)
+  @EnableWebMvc
+  static class Resources {
+
+    @Bean
+    Endpoints endpoints() {
+      return new Endpoints();
+    }
+  }
+
+  @RestController
+  static class Endpoints {
+
+    @GetMapping("/greeting")
+    String greeting() {
+      return "hello";
+    }
+
+    @RequestMapping(path = "/orders", method = {RequestMethod.GET, RequestMethod.POST})
+    String orders() {
+      return "[]";
+    }
+
+    @PostMapping("/submit")
+    String submit() {
+      return "{}";
+    }
+  }
+}
