@@ -9,7 +9,9 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpRequest.BodyPublishers;
 import java.net.http.HttpResponse;
 import java.net.http.HttpResponse.BodyHandlers;
+import java.util.List;
 import java.util.UUID;
+import org.jspecify.annotations.Nullable;
 import org.junit.jupiter.api.Test;
 import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.boot.test.web.server.LocalServerPort;
@@ -161,22 +163,31 @@ class DemoContractTest {
 
   @Test
   void invalidHeartbeatIsA400Problem() throws Exception {
-    HttpResponse<String> response =
-        send(request("/internal/worker/heartbeat")
-            .header("Content-Type", "application/json")
-            .POST(BodyPublishers.ofString("{\"worker\": \"\"}")));
+    HttpResponse<String> response = heartbeat("application/json", "{\"worker\": \"\"}");
 
     problem(response, 400, "/internal/worker/heartbeat");
   }
 
   @Test
   void heartbeatIsAccepted() throws Exception {
-    HttpResponse<String> response =
-        send(request("/internal/worker/heartbeat")
-            .header("Content-Type", "application/json")
-            .POST(BodyPublishers.ofString("{\"worker\": \"worker-1\"}")));
+    HttpResponse<String> response = heartbeat("application/json", "{\"worker\": \"worker-1\"}");
 
     assertThat(response.statusCode()).isEqualTo(204);
+  }
+
+  @Test
+  void heartbeatThatIsNotDeclaredAsJsonIsA415Problem() throws Exception {
+    List<HttpResponse<String>> responses = List.of(
+        heartbeat("application/xml", "<worker>w2</worker>"),
+        heartbeat("text/plain", "{\"worker\":\"w2\"}"),
+        heartbeat(null, "{\"worker\":\"w2\"}"));
+
+    for (HttpResponse<String> response : responses) {
+      assertThat(response.statusCode()).isEqualTo(415);
+      problem(response, 415, "/internal/worker/heartbeat");
+      assertThat(response.headers().firstValue("Accept-Post")).hasValueSatisfying(
+          accepted -> assertThat(accepted).contains("application/json"));
+    }
   }
 
   @Test
@@ -239,6 +250,15 @@ class DemoContractTest {
 
   private HttpRequest.Builder get(String path) {
     return request(path).GET();
+  }
+
+  private HttpResponse<String> heartbeat(@Nullable String contentType, String body)
+      throws IOException, InterruptedException {
+    HttpRequest.Builder request = request("/internal/worker/heartbeat").POST(BodyPublishers.ofString(body));
+    if (contentType != null) {
+      request.header("Content-Type", contentType);
+    }
+    return send(request);
   }
 
   private HttpResponse<String> send(HttpRequest.Builder request)

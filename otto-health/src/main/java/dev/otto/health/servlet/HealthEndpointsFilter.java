@@ -18,6 +18,7 @@ import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.util.HashSet;
+import java.util.Locale;
 import java.util.Objects;
 import java.util.Set;
 import java.util.function.BooleanSupplier;
@@ -55,9 +56,16 @@ import org.jspecify.annotations.Nullable;
  *       {@link Builder#heartbeats heartbeats} are configured): records the beat, {@code 204}. A body that
  *       is not such an object (malformed JSON, missing, non-string or invalid id) is a {@code 400} problem
  *       of type {@code https://otto.dev/problems/invalid-heartbeat} that never repeats the input; a body
- *       over {@link Builder#maxHeartbeatBytes maxHeartbeatBytes} is {@code 413}. The body is read as JSON
- *       whatever its {@code Content-Type}. This endpoint is meant for the service's own workers: do not
- *       route it from the internet.
+ *       over {@link Builder#maxHeartbeatBytes maxHeartbeatBytes} is {@code 413}. The request must declare
+ *       its body as JSON: a {@code Content-Type} of {@code application/json} or any
+ *       {@code application/*+json}, matched case-insensitively, parameters such as {@code charset} allowed
+ *       (the body is read as UTF-8 in any case). Any other {@code Content-Type}, and a missing one, is a
+ *       {@code 415} problem, answered before the body is read, whose {@code Accept-Post} and
+ *       {@code Accept} headers name those types. A missing type is refused rather than sniffed, as Spring
+ *       MVC refuses it for a JSON {@code @RequestBody}: a browser may send a body without a type, or as
+ *       {@code text/plain}, cross-origin without a CORS preflight, so accepting either would let any web
+ *       page that a user on the internal network opens record heartbeats. This endpoint is meant for the
+ *       service's own workers: do not route it from the internet.
  * </ul>
  * {@code GET} endpoints also answer {@code HEAD}. Any other method is a {@code 405} problem with
  * {@code Allow}. Every answer carries {@code Cache-Control: no-store}. Problems are written by the
@@ -81,6 +89,8 @@ public final class HealthEndpointsFilter implements Filter {
   static final String HEARTBEAT_TOO_LARGE_TYPE = "https://otto.dev/problems/heartbeat-too-large";
 
   private static final String JSON = "application/json";
+  private static final String JSON_SUFFIX = "+json";
+  private static final String ACCEPTED_TYPES = JSON + ", application/*" + JSON_SUFFIX;
 
   private final ReadinessAggregator aggregator;
   private final String service;
@@ -170,6 +180,10 @@ public final class HealthEndpointsFilter implements Filter {
       methodNotAllowed(request, response, "POST");
       return;
     }
+    if (!isJson(request.getContentType())) {
+      unsupportedMediaType(request, response);
+      return;
+    }
     if (request.getContentLengthLong() > maxHeartbeatBytes) {
       tooLarge(request, response);
       return;
@@ -195,6 +209,34 @@ public final class HealthEndpointsFilter implements Filter {
     registry.beat(worker);
     response.setHeader("Cache-Control", "no-store");
     response.setStatus(204);
+  }
+
+  /**
+   * Whether {@code contentType} declares JSON: {@code application/json} or {@code application/*+json}, in
+   * any case, with any parameters. {@code null} (no {@code Content-Type}) is not JSON.
+   */
+  static boolean isJson(@Nullable String contentType) {
+    if (contentType == null) {
+      return false;
+    }
+    int parameters = contentType.indexOf(';');
+    String mediaType = (parameters < 0 ? contentType : contentType.substring(0, parameters))
+        .strip().toLowerCase(Locale.ROOT);
+    if (!mediaType.startsWith("application/")) {
+      return false;
+    }
+    String subtype = mediaType.substring("application/".length());
+    if (subtype.equals("json")) {
+      return true;
+    }
+    // "application/+json" has no name before the suffix and "application/a b+json" is not one token.
+    return subtype.endsWith(JSON_SUFFIX) && subtype.length() > JSON_SUFFIX.length()
+        && subtype.chars().allMatch(HealthEndpointsFilter::isTokenChar);
+  }
+
+  // RFC 9110 tchar: the characters a media type's subtype may consist of.
+  private static boolean isTokenChar(int c) {
+    return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || "!#$%&'*+-.^_`|~".indexOf(c) >= 0;
   }
 
   /** Reads the whole stream, or returns {@code null} as soon as it holds more than {@code limit} bytes. */
@@ -229,6 +271,20 @@ public final class HealthEndpointsFilter implements Filter {
     response.setHeader("Allow", allow);
     problems.write(request, response, Problem.builder(405)
         .detail("This endpoint accepts " + allow + ".")
+        .build());
+  }
+
+  private void unsupportedMediaType(HttpServletRequest request, HttpServletResponse response)
+      throws IOException {
+    // RFC 9110 (after RFC 7694) names a response field for a 415 only when a content coding is refused
+    // (Accept-Encoding), none for a media type. Accept-Post (W3C LDP, registered with IANA) is the field
+    // for what a POST accepts, as RFC 5789's Accept-Patch is for a PATCH; Accept is what Spring MVC sends
+    // with its own 415s, so a client of a Spring application also finds the hint where the application's
+    // other 415s put it. The received type is not repeated.
+    response.setHeader("Accept-Post", ACCEPTED_TYPES);
+    response.setHeader("Accept", ACCEPTED_TYPES);
+    problems.write(request, response, Problem.builder(415)
+        .detail("A heartbeat is a JSON body: send it with Content-Type: application/json.")
         .build());
   }
 

@@ -235,15 +235,65 @@ class HealthEndpointsFilterTest {
   }
 
   @Test
-  void aHeartbeatIsReadAsJsonWhateverItsContentType() {
+  void aHeartbeatMayDeclareAnyJsonMediaTypeInAnyCaseWithParameters() {
+    serve(true);
+    List<String> json = List.of("application/json", "application/json; charset=utf-8",
+        "Application/JSON;Charset=UTF-8", " application/json ", "application/vnd.otto.heartbeat+json",
+        "APPLICATION/PROBLEM+JSON; q=1");
+
+    for (int i = 0; i < json.size(); i++) {
+      HttpResponse<String> response = server.send("POST", HEARTBEAT,
+          HttpRequest.BodyPublishers.ofString("{\"worker\":\"w" + i + "\"}"), "Content-Type", json.get(i));
+
+      assertThat(response.statusCode()).as(json.get(i)).isEqualTo(204);
+      assertThat(heartbeats.lastBeat("w" + i)).as(json.get(i)).isPresent();
+    }
+  }
+
+  @Test
+  void aHeartbeatNotDeclaredAsJsonIsA415ProblemNamingTheAcceptedTypes() {
+    serve(true);
+    Map<String, String> notJson = new java.util.LinkedHashMap<>();
+    notJson.put("application/xml", "<worker>w2</worker>");
+    notJson.put("text/plain", "{\"worker\":\"w2\"}");
+    notJson.put("text/json", "{\"worker\":\"w2\"}");
+    notJson.put("application/x-www-form-urlencoded", "{\"worker\":\"w2\"}");
+    notJson.put("application/jsonp", "{\"worker\":\"w2\"}");
+    notJson.put("application/+json", "{\"worker\":\"w2\"}");
+    notJson.put("application/json-seq", "{\"worker\":\"w2\"}");
+
+    notJson.forEach((type, body) -> {
+      HttpResponse<String> response = server.send("POST", HEARTBEAT, HttpRequest.BodyPublishers.ofString(body),
+          "Content-Type", type);
+
+      assertProblem(response, 415);
+      assertThat(response.headers().firstValue("Accept-Post")).hasValue("application/json, application/*+json");
+      assertThat(response.headers().firstValue("Accept")).hasValue("application/json, application/*+json");
+      assertThat(response.body()).as(type).doesNotContain(type).doesNotContain("w2");
+    });
+    assertThat(heartbeats.size()).isZero();
+  }
+
+  @Test
+  void aHeartbeatWithoutContentTypeIsA415ProblemNotSniffedAsJson() {
     serve(true);
 
     HttpResponse<String> response = server.send("POST", HEARTBEAT,
-        HttpRequest.BodyPublishers.ofString("{\"worker\":\"w\"}"),
-        "Content-Type", "application/x-www-form-urlencoded");
+        HttpRequest.BodyPublishers.ofString("{\"worker\":\"w\"}"));
 
-    assertThat(response.statusCode()).isEqualTo(204);
-    assertThat(heartbeats.lastBeat("w")).isPresent();
+    assertThat(response.request().headers().firstValue("Content-Type")).isEmpty();
+    assertProblem(response, 415);
+    assertThat(heartbeats.size()).isZero();
+  }
+
+  @Test
+  void theMediaTypeIsCheckedBeforeTheSize() {
+    serve(true);
+
+    HttpResponse<String> response = server.send("POST", HEARTBEAT,
+        HttpRequest.BodyPublishers.ofString("x".repeat(5000)), "Content-Type", "text/plain");
+
+    assertProblem(response, 415);
   }
 
   @Test
