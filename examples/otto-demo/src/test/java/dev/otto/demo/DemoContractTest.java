@@ -3,12 +3,14 @@ package dev.otto.demo;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.IOException;
+import java.net.Socket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpRequest.BodyPublishers;
 import java.net.http.HttpResponse;
 import java.net.http.HttpResponse.BodyHandlers;
+import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.UUID;
 import org.jspecify.annotations.Nullable;
@@ -201,19 +203,36 @@ class DemoContractTest {
 
   @Test
   void aRequestTomcatRejectsBeforeAnyFilterIsStillAProblemWithATraceId() throws Exception {
-    String answer;
-    try (java.net.Socket socket = new java.net.Socket("127.0.0.1", port)) {
-      socket.setSoTimeout(20_000);
-      socket.getOutputStream().write(
-          ("GET /health HTTP/1.1\r\nHost: x\r\nX-Bad: a\u0001b\r\nConnection: close\r\n\r\n")
-              .getBytes(java.nio.charset.StandardCharsets.ISO_8859_1));
-      answer = new String(socket.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.ISO_8859_1);
-    }
+    String answer = raw("GET /health HTTP/1.1\r\nHost: x\r\nX-Bad: a\u0001b\r\nConnection: close\r\n\r\n");
 
     assertThat(answer).startsWith("HTTP/1.1 400");
     assertThat(answer).containsIgnoringCase("Content-Type: application/problem+json");
     assertThat(answer).containsPattern("(?i)X-Trace-Id: [0-9a-f]{32}");
     assertThat(answer).contains("\"status\":400").doesNotContain("X-Bad").doesNotContain("<html");
+  }
+
+  @Test
+  void aRequestTargetTomcatCannotParseIsA400ProblemWhoseInstanceRepeatsNothing() throws Exception {
+    // Tomcat stops at the first character RFC 3986 forbids and keeps no request path to report.
+    for (String target : List.of("/health?a=b|c", "/foo|bar", "/api/greeting{x}",
+        "/" + "a".repeat(20_000) + "|", "/\"},\"x\":\"|")) {
+      String answer = raw("GET " + target + " HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+
+      assertThat(answer).as(target).startsWith("HTTP/1.1 400");
+      JsonNode problem = rawProblem(answer, 400, "/");
+      assertThat(problem.toString()).as(target)
+          .doesNotContain("|").doesNotContain("a=b").doesNotContain("aaaa").doesNotContain("greeting");
+    }
+  }
+
+  @Test
+  void aRequestTomcatRejectsAfterParsingItsTargetNamesThePathButNotTheQuery() throws Exception {
+    String answer = raw(
+        "GET /api/greeting?secret=1 HTTP/1.1\r\nHost: x\r\nX-Bad: a\u0001b\r\nConnection: close\r\n\r\n");
+
+    assertThat(answer).startsWith("HTTP/1.1 400");
+    rawProblem(answer, 400, "/api/greeting");
+    assertThat(answer).doesNotContain("secret");
   }
 
   @Test
@@ -238,6 +257,26 @@ class DemoContractTest {
     assertThat(problem.get("traceId").asString())
         .isEqualTo(response.headers().firstValue("X-Trace-Id").orElseThrow());
     return problem;
+  }
+
+  /** Checks a raw HTTP/1.1 answer the way {@link #problem} checks a parsed one. */
+  private JsonNode rawProblem(String answer, int status, String instance) throws IOException {
+    assertThat(answer).containsIgnoringCase("Content-Type: application/problem+json");
+    JsonNode problem = json.readTree(answer.substring(answer.indexOf("\r\n\r\n") + 4));
+    assertThat(problem.get("status").asInt()).isEqualTo(status);
+    assertThat(problem.get("instance").asString()).isEqualTo(instance);
+    isTraceId(problem.get("traceId").asString());
+    assertThat(answer).containsIgnoringCase("X-Trace-Id: " + problem.get("traceId").asString());
+    return problem;
+  }
+
+  /** Sends {@code head} as it is, byte for byte, and reads the answer until the server closes. */
+  private String raw(String head) throws IOException {
+    try (Socket socket = new Socket("127.0.0.1", port)) {
+      socket.setSoTimeout(20_000);
+      socket.getOutputStream().write(head.getBytes(StandardCharsets.ISO_8859_1));
+      return new String(socket.getInputStream().readAllBytes(), StandardCharsets.ISO_8859_1);
+    }
   }
 
   private void isTraceId(String value) {
