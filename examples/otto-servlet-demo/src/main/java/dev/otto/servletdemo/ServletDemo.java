@@ -228,12 +228,15 @@ public final class ServletDemo implements AutoCloseable {
 
   private static void stop(Tomcat tomcat, ReadinessAggregator readiness, ScheduledExecutorService worker)
       throws LifecycleException {
+    // Readiness first: it drains (not ready from now on) and ends its check threads, which requests
+    // started and which Tomcat would otherwise report as left running by the application when it stops.
     try {
-      tomcat.stop();
-      tomcat.destroy();
-    } finally {
+      readiness.markShuttingDown();
       worker.shutdownNow();
       readiness.close();
+    } finally {
+      tomcat.stop();
+      tomcat.destroy();
     }
   }
 
