@@ -73,9 +73,9 @@ final class CheckRunner {
   }
 
   /**
-   * Starts answering a probe at {@code now}: a {@link CheckResult} when one can be given at once (fresh;
-   * the last result while a run is in flight; or, when it is less than two TTLs old, the last result while
-   * the refresh this probe started runs), or the {@link Run} to {@link #await} otherwise.
+   * Starts answering a probe at {@code now}: a {@link CheckResult} when one can be given at once (fresh, or
+   * the last result while a refresh runs that started when it was less than two TTLs old), or the
+   * {@link Run} to {@link #await} otherwise.
    */
   Object probe(long now) {
     Recorded seen = current;
@@ -95,9 +95,13 @@ final class CheckRunner {
         inFlight = started;
       } else if (!running.timedOut && now - running.deadlineNanos >= 0) {
         overdue = running; // its prober went away before the deadline: time it out now
-      } else if (seen != null) {
-        return seen.result; // never a second run in flight: the last result stands meanwhile
+      } else if (seen != null && (ttlNanos == 0 || isRecentEnough(seen, running.startNanos))) {
+        // Never a second run in flight: the last result stands meanwhile (without a cache, always, as
+        // every probe starts or finds a run).
+        return seen.result;
       } else {
+        // Before the first result, or when the run was started for a result too old to give: wait with
+        // the probe that started it (two load balancers probing seldom arrive together).
         return running;
       }
     }
@@ -115,7 +119,7 @@ final class CheckRunner {
     // an older one is not given as the current state (a load balancer probing every 10 s would otherwise
     // always see the previous probe's: UP seconds into an outage), so this probe waits for its run,
     // within the timeout. Before the first result, or without a cache, the probe always waits.
-    return seen != null && ttlNanos > 0 && now - seen.atNanos - ttlNanos < ttlNanos ? seen.result : started;
+    return seen != null && ttlNanos > 0 && isRecentEnough(seen, now) ? seen.result : started;
   }
 
   /** Waits for {@code run} until its deadline; past it, the run is recorded as timed out. */
@@ -162,6 +166,15 @@ final class CheckRunner {
 
   private boolean isFresh(Recorded recorded, long now) {
     return now - recorded.atNanos < ttlNanos;
+  }
+
+  /**
+   * Whether a result past its TTL may still answer while a refresh started at {@code start} runs: when it
+   * was less than two TTLs old then. (Written so that a TTL near the cap cannot overflow; a result recorded
+   * after the start, such as the run's timeout, always may.)
+   */
+  private boolean isRecentEnough(Recorded recorded, long start) {
+    return start - recorded.atNanos - ttlNanos < ttlNanos;
   }
 
   /** Reports a recorded result: logs on a change of status or error text, then tells the listeners. */

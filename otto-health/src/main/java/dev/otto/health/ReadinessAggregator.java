@@ -54,7 +54,8 @@ import org.slf4j.LoggerFactory;
  * <ul>
  *   <li>uses its last result if it is younger than the {@link Builder#cacheTtl cache TTL};
  *   <li>otherwise, if a run of the check is already in flight, uses the last result (a check never has
- *       two runs in flight), or, before the check's first result, waits for that run;
+ *       two runs in flight), or waits for that run: before the check's first result, and when the run
+ *       was started for a result already two TTLs old (see below);
  *   <li>otherwise starts a run on the executor and, when the last result is less than twice the TTL old,
  *       answers at once with it while the run refreshes it in the background (stale while revalidating:
  *       probes that come often never wait, not even for a slow or hung dependency); when it is older (the

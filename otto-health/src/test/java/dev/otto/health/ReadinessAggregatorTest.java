@@ -234,6 +234,7 @@ class ReadinessAggregatorTest {
     ReadinessAggregator aggregator = started(ReadinessAggregator.builder()
         .clock(clock)
         .cacheTtl(Duration.ofSeconds(1))
+        .defaultTimeout(GENEROUS)
         .check(HealthCheck.of("db", true, timeout -> {
           if (runs.incrementAndGet() > 1) {
             throw new HealthCheckException("database unreachable");
@@ -252,34 +253,44 @@ class ReadinessAggregatorTest {
   }
 
   @Test
-  void pastTwoTtlsTheProbeThatRefreshesWaitsForAHungCheckUntilItsTimeoutWhileOthersAnswerAtOnce()
-      throws Exception {
+  void pastTwoTtlsAProbeThatFindsTheRefreshInFlightWaitsForItToo() throws Exception {
     FakeClock clock = new FakeClock();
     AtomicInteger runs = new AtomicInteger();
-    Gate hang = new Gate();
+    CountDownLatch refreshing = new CountDownLatch(1);
+    CountDownLatch release = new CountDownLatch(1);
     ReadinessAggregator aggregator = started(ReadinessAggregator.builder()
         .clock(clock)
         .cacheTtl(Duration.ofSeconds(1))
-        .defaultTimeout(Duration.ofSeconds(1))
-        .check(HealthCheck.of("db", true, timeout -> runs.incrementAndGet() == 1 ? null : hang.run(timeout))));
-    ExecutorService prober = Executors.newSingleThreadExecutor();
+        .defaultTimeout(GENEROUS)
+        .check(HealthCheck.of("db", true, timeout -> {
+          if (runs.incrementAndGet() > 1) {
+            refreshing.countDown();
+            release.await(30, TimeUnit.SECONDS);
+            throw new HealthCheckException("database unreachable");
+          }
+          return null;
+        })));
+    ExecutorService probers = Executors.newFixedThreadPool(2);
     try {
       assertThat(aggregator.readiness().ready()).isTrue();
-      clock.advance(Duration.ofSeconds(5));
+      clock.advance(Duration.ofSeconds(10));
 
-      Future<Readiness> refreshing = prober.submit(aggregator::readiness);
-      hang.awaitEntered();
-      // Meanwhile another probe neither waits nor starts a second run: the last result stands.
-      assertThat(aggregator.readiness().components().get("db").isUp()).isTrue();
+      // Two seldom probers arrive together: the second finds the first one's run in flight and waits
+      // for it too, rather than taking the 10-second-old result.
+      Future<Readiness> first = probers.submit(aggregator::readiness);
+      assertThat(refreshing.await(10, TimeUnit.SECONDS)).isTrue();
+      Future<Readiness> second = probers.submit(aggregator::readiness);
+      Thread.sleep(100); // no clock moves here: only gives the second probe time to answer wrongly
+      assertThat(second.isDone()).isFalse();
 
-      // The probe that started the run waits for it until its timeout (in real time) and reports that.
-      assertThat(refreshing.get(10, TimeUnit.SECONDS).components().get("db").error())
-          .isEqualTo("timed out after 1000 ms");
-      assertThat(aggregator.readiness().components().get("db").error()).isEqualTo("timed out after 1000 ms");
-      assertThat(hang.runs()).isEqualTo(1);
+      release.countDown();
+      assertThat(first.get(10, TimeUnit.SECONDS).components().get("db").error()).isEqualTo("database unreachable");
+      assertThat(second.get(10, TimeUnit.SECONDS).components().get("db").error())
+          .isEqualTo("database unreachable");
+      assertThat(runs).hasValue(2);
     } finally {
-      hang.open();
-      prober.shutdownNow();
+      release.countDown();
+      probers.shutdownNow();
     }
   }
 
