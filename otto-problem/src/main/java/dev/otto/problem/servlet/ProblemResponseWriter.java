@@ -31,7 +31,8 @@ import org.slf4j.LoggerFactory;
  * }</pre>
  *
  * <p>{@link #write} first completes the problem: {@code instance} becomes the request path (the original
- * path on error, async and forward dispatches) and a {@code traceId} extension is added from
+ * path on error, async and forward dispatches; {@code /} when there is none, or none safe to repeat: see
+ * {@link ProblemInstance}) and a {@code traceId} extension is added from
  * {@link TraceContext}, each only when the problem has none. It then clears the response buffer with
  * {@code resetBuffer()} (never {@code reset()}, so headers already set, such as {@code Allow},
  * {@code Retry-After} or {@code RateLimit}, are kept), sets status, {@code Content-Type:
@@ -101,10 +102,7 @@ public final class ProblemResponseWriter {
   private static Problem complete(Problem problem, HttpServletRequest request) {
     Problem.Builder builder = null;
     if (problem.instance() == null) {
-      String instance = originalPath(request);
-      if (instance != null) {
-        builder = problem.toBuilder().instance(instance);
-      }
+      builder = problem.toBuilder().instance(ProblemInstance.of(originalPath(request)));
     }
     if (!problem.extensions().containsKey("traceId")) {
       TraceContext context = TraceContext.from(request).orElse(null);
