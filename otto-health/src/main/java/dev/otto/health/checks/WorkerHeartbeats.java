@@ -21,7 +21,8 @@ import java.util.regex.Pattern;
  * WorkerHeartbeats heartbeats = WorkerHeartbeats.builder()
  *     .staleAfter(Duration.ofSeconds(30))
  *     .build();
- * // in each worker's loop, or via POST /internal/worker/heartbeat {"worker": "mailer-1"}:
+ * // in each worker's loop, or via POST /internal/worker/heartbeat with Content-Type: application/json
+ * // and {"worker": "mailer-1"}:
  * heartbeats.beat("mailer-1");
  * ReadinessAggregator readiness = ReadinessAggregator.builder()
  *     .check(heartbeats.healthCheck("workers", true))

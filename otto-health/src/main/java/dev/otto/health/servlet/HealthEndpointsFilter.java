@@ -61,7 +61,7 @@ import org.jspecify.annotations.Nullable;
  *       {@code application/*+json}, matched case-insensitively, parameters such as {@code charset} allowed
  *       (the body is read as UTF-8 in any case). Any other {@code Content-Type}, and a missing one, is a
  *       {@code 415} problem, answered before the body is read, whose {@code Accept-Post} and
- *       {@code Accept} headers name those types. A missing type is refused rather than sniffed, as Spring
+ *       {@code Accept} headers name {@code application/json}. A missing type is refused rather than sniffed, as Spring
  *       MVC refuses it for a JSON {@code @RequestBody}: a browser may send a body without a type, or as
  *       {@code text/plain}, cross-origin without a CORS preflight, so accepting either would let any web
  *       page that a user on the internal network opens record heartbeats. This endpoint is meant for the
@@ -90,7 +90,6 @@ public final class HealthEndpointsFilter implements Filter {
 
   private static final String JSON = "application/json";
   private static final String JSON_SUFFIX = "+json";
-  private static final String ACCEPTED_TYPES = JSON + ", application/*" + JSON_SUFFIX;
 
   private final ReadinessAggregator aggregator;
   private final String service;
@@ -276,13 +275,12 @@ public final class HealthEndpointsFilter implements Filter {
 
   private void unsupportedMediaType(HttpServletRequest request, HttpServletResponse response)
       throws IOException {
-    // RFC 9110 (after RFC 7694) names a response field for a 415 only when a content coding is refused
-    // (Accept-Encoding), none for a media type. Accept-Post (W3C LDP, registered with IANA) is the field
-    // for what a POST accepts, as RFC 5789's Accept-Patch is for a PATCH; Accept is what Spring MVC sends
-    // with its own 415s, so a client of a Spring application also finds the hint where the application's
-    // other 415s put it. The received type is not repeated.
-    response.setHeader("Accept-Post", ACCEPTED_TYPES);
-    response.setHeader("Accept", ACCEPTED_TYPES);
+    // RFC 9110 (15.5.16) lets a 415 name the accepted media types in Accept, as Spring MVC's own 415s do;
+    // Accept-Post (registered with IANA) says the same for a POST. Only application/json is named: a
+    // media range may not be "application/*+json", and every client can send the plain type. The
+    // received type is not repeated.
+    response.setHeader("Accept-Post", JSON);
+    response.setHeader("Accept", JSON);
     problems.write(request, response, Problem.builder(415)
         .detail("A heartbeat is a JSON body: send it with Content-Type: application/json.")
         .build());
