@@ -29,7 +29,8 @@ final class AllowedMethods {
 
   private AllowedMethods(List<String> methods) {
     this.methods = methods;
-    this.allow = String.join(", ", methods);
+    // OPTIONS is answered here for every resource, so both answers list it.
+    this.allow = String.join(", ", methods) + ", OPTIONS";
   }
 
   /**
@@ -43,7 +44,7 @@ final class AllowedMethods {
       return true;
     }
     if ("OPTIONS".equals(method)) {
-      response.setHeader("Allow", allow + ", OPTIONS");
+      response.setHeader("Allow", allow);
       response.setStatus(HttpServletResponse.SC_OK);
     } else {
       refuse(request, response, problems);
@@ -51,8 +52,13 @@ final class AllowedMethods {
     return false;
   }
 
+  /** Whether {@code method} is {@code GET} or {@code HEAD}, which a {@code GET} handler answers. */
+  static boolean isGet(String method) {
+    return "GET".equals(method) || "HEAD".equals(method);
+  }
+
   /** Answers {@code 405} with {@code Allow} as a problem. */
-  void refuse(HttpServletRequest request, HttpServletResponse response, ProblemResponseWriter problems)
+  private void refuse(HttpServletRequest request, HttpServletResponse response, ProblemResponseWriter problems)
       throws IOException {
     response.setHeader("Allow", allow);
     problems.write(request, response, Problem.builder(405).detail("This endpoint accepts " + allow + ".").build());

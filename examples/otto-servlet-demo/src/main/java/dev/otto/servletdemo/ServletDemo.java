@@ -228,8 +228,9 @@ public final class ServletDemo implements AutoCloseable {
 
   private static void stop(Tomcat tomcat, ReadinessAggregator readiness, ScheduledExecutorService worker)
       throws LifecycleException {
-    // Readiness first: it drains (not ready from now on) and ends its check threads, which requests
-    // started and which Tomcat would otherwise report as left running by the application when it stops.
+    // Readiness first: not ready from now on, and its check threads (which requests started) are told to
+    // end before Tomcat stops, which otherwise reported them as left running by the application. A real
+    // service would also wait a moment here for its load balancer to see the drain.
     try {
       readiness.markShuttingDown();
       worker.shutdownNow();

@@ -57,10 +57,8 @@ final class SwitchesServlet extends HttpServlet {
     boolean list = pathInfo == null || pathInfo.equals("/");
     String method = request.getMethod();
     if (list) {
-      if (isGet(method)) {
+      if (AllowedMethods.GET.admit(request, response, problems)) {
         json.write(response, HttpServletResponse.SC_OK, this::writeAll);
-      } else {
-        AllowedMethods.GET.refuse(request, response, problems);
       }
       return;
     }
@@ -72,12 +70,13 @@ final class SwitchesServlet extends HttpServlet {
       return;
     }
     ComponentSwitch componentSwitch = found.get();
-    if (isGet(method)) {
+    if (!AllowedMethods.GET_AND_POST.admit(request, response, problems)) {
+      return;
+    }
+    if (AllowedMethods.isGet(method)) {
       json.write(response, HttpServletResponse.SC_OK, body -> writeOne(body, componentSwitch));
-    } else if ("POST".equals(method)) {
-      change(request, response, componentSwitch);
     } else {
-      AllowedMethods.GET_AND_POST.refuse(request, response, problems);
+      change(request, response, componentSwitch);
     }
   }
 
@@ -157,10 +156,6 @@ final class SwitchesServlet extends HttpServlet {
     body.writeBooleanProperty("enabled", componentSwitch.isEnabled());
     body.writeStringProperty("mode", componentSwitch.mode().id());
     body.writeEndObject();
-  }
-
-  private static boolean isGet(String method) {
-    return "GET".equals(method) || "HEAD".equals(method);
   }
 
   private static boolean hasShadowMode(Component component) {

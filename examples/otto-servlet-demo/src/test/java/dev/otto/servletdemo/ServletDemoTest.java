@@ -137,7 +137,7 @@ class ServletDemoTest {
         HttpResponse<String> response = greet(method);
 
         assertThat(response.statusCode()).as("%s %d", method, i).isEqualTo(405);
-        assertThat(response.headers().firstValue("Allow")).as("%s %d", method, i).hasValue("GET, HEAD");
+        assertThat(response.headers().firstValue("Allow")).as("%s %d", method, i).hasValue("GET, HEAD, OPTIONS");
         assertProblem(response, 405, "/api/greeting");
         assertThat(response.headers().firstValue("RateLimit")).as("%s %d", method, i).isEmpty();
         assertThat(response.headers().firstValue("RateLimit-Policy")).as("%s %d", method, i).isEmpty();
@@ -344,12 +344,12 @@ class ServletDemoTest {
     HttpResponse<String> postCount = post("/api/payments/count", PAYMENT);
 
     assertThat(getPayments.statusCode()).isEqualTo(405);
-    assertThat(getPayments.headers().firstValue("Allow")).hasValue("POST");
+    assertThat(getPayments.headers().firstValue("Allow")).hasValue("POST, OPTIONS");
     assertProblem(getPayments, 405, "/api/payments");
     assertThat(putPayments.statusCode()).isEqualTo(405);
-    assertThat(putPayments.headers().firstValue("Allow")).hasValue("POST");
+    assertThat(putPayments.headers().firstValue("Allow")).hasValue("POST, OPTIONS");
     assertThat(postCount.statusCode()).isEqualTo(405);
-    assertThat(postCount.headers().firstValue("Allow")).hasValue("GET, HEAD");
+    assertThat(postCount.headers().firstValue("Allow")).hasValue("GET, HEAD, OPTIONS");
     assertProblem(postCount, 405, "/api/payments/count");
     assertThat(get("/api/payments/other").statusCode()).isEqualTo(404);
     assertThat(send(request("/api/payments").method("OPTIONS", HttpRequest.BodyPublishers.noBody()).build())
@@ -358,14 +358,18 @@ class ServletDemoTest {
   }
 
   @Test
-  void wrongMethodsOnSwitchesAre405ProblemsThatSayWhatIsAllowed() throws Exception {
+  void wrongMethodsOnSwitchesAre405ProblemsAndOptionsSaysWhatIsAllowed() throws Exception {
     HttpResponse<String> list = post("/admin/switches", "{\"enabled\":false}");
     HttpResponse<String> one = send(request("/admin/switches/ratelimit").DELETE().build());
 
     assertThat(list.statusCode()).isEqualTo(405);
-    assertThat(list.headers().firstValue("Allow")).hasValue("GET, HEAD");
+    assertThat(list.headers().firstValue("Allow")).hasValue("GET, HEAD, OPTIONS");
     assertThat(one.statusCode()).isEqualTo(405);
-    assertThat(one.headers().firstValue("Allow")).hasValue("GET, HEAD, POST");
+    assertThat(one.headers().firstValue("Allow")).hasValue("GET, HEAD, POST, OPTIONS");
+    HttpResponse<String> options = send(request("/admin/switches/ratelimit")
+        .method("OPTIONS", HttpRequest.BodyPublishers.noBody()).build());
+    assertThat(options.statusCode()).isEqualTo(200);
+    assertThat(options.headers().firstValue("Allow")).hasValue("GET, HEAD, POST, OPTIONS");
     assertProblem(one, 405, "/admin/switches/ratelimit");
   }
 
