@@ -61,11 +61,11 @@ import org.jspecify.annotations.Nullable;
  *       {@code application/*+json}, matched case-insensitively, parameters such as {@code charset} allowed
  *       (the body is read as UTF-8 in any case). Any other {@code Content-Type}, and a missing one, is a
  *       {@code 415} problem, answered before the body is read, whose {@code Accept-Post} and
- *       {@code Accept} headers name {@code application/json}. A missing type is refused rather than sniffed, as Spring
- *       MVC refuses it for a JSON {@code @RequestBody}: a browser may send a body without a type, or as
- *       {@code text/plain}, cross-origin without a CORS preflight, so accepting either would let any web
- *       page that a user on the internal network opens record heartbeats. This endpoint is meant for the
- *       service's own workers: do not route it from the internet.
+ *       {@code Accept} headers name {@code application/json}. A missing type is refused rather than
+ *       sniffed, as Spring MVC refuses it for a JSON {@code @RequestBody}: a browser may send a body
+ *       without a type, or as {@code text/plain}, cross-origin without a CORS preflight, so accepting
+ *       either would let any web page that a user on the internal network opens record heartbeats. This
+ *       endpoint is meant for the service's own workers: do not route it from the internet.
  * </ul>
  * {@code GET} endpoints also answer {@code HEAD}. Any other method is a {@code 405} problem with
  * {@code Allow}. Every answer carries {@code Cache-Control: no-store}. Problems are written by the
