@@ -16,6 +16,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -270,17 +271,25 @@ class ReadinessAggregatorTest {
           }
           return null;
         })));
-    ExecutorService probers = Executors.newFixedThreadPool(2);
+    ExecutorService firstProber = Executors.newSingleThreadExecutor();
+    AtomicReference<Thread> secondThread = new AtomicReference<>();
+    ExecutorService secondProber = Executors.newSingleThreadExecutor(task -> {
+      Thread thread = new Thread(task);
+      secondThread.set(thread);
+      return thread;
+    });
     try {
       assertThat(aggregator.readiness().ready()).isTrue();
       clock.advance(Duration.ofSeconds(10));
 
       // Two seldom probers arrive together: the second finds the first one's run in flight and waits
       // for it too, rather than taking the 10-second-old result.
-      Future<Readiness> first = probers.submit(aggregator::readiness);
+      Future<Readiness> first = firstProber.submit(aggregator::readiness);
       assertThat(refreshing.await(10, TimeUnit.SECONDS)).isTrue();
-      Future<Readiness> second = probers.submit(aggregator::readiness);
-      Thread.sleep(100); // no clock moves here: only gives the second probe time to answer wrongly
+      Future<Readiness> second = secondProber.submit(aggregator::readiness);
+      // Either it answers (wrongly) or it parks waiting for the run, which only the await does with a timeout.
+      Waiting.awaitTrue(GENEROUS, "the second probe answers or waits for the run", () -> second.isDone()
+          || secondThread.get() != null && secondThread.get().getState() == Thread.State.TIMED_WAITING);
       assertThat(second.isDone()).isFalse();
 
       release.countDown();
@@ -290,7 +299,8 @@ class ReadinessAggregatorTest {
       assertThat(runs).hasValue(2);
     } finally {
       release.countDown();
-      probers.shutdownNow();
+      firstProber.shutdownNow();
+      secondProber.shutdownNow();
     }
   }
 
