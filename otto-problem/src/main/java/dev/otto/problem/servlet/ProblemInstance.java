@@ -1,5 +1,6 @@
 package dev.otto.problem.servlet;
 
+import java.util.HexFormat;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -32,8 +33,8 @@ final class ProblemInstance {
     while (i < requestUri.length()) {
       char c = requestUri.charAt(i);
       if (c == '%') {
-        if (i + 2 >= requestUri.length() || !isHexDigit(requestUri.charAt(i + 1))
-            || !isHexDigit(requestUri.charAt(i + 2))) {
+        if (i + 2 >= requestUri.length() || !HexFormat.isHexDigit(requestUri.charAt(i + 1))
+            || !HexFormat.isHexDigit(requestUri.charAt(i + 2))) {
           return "/";
         }
         i += 3;
@@ -50,9 +51,5 @@ final class ProblemInstance {
   private static boolean isPathChar(char c) {
     return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')
         || "-._~!$&'()*+,;=:@/".indexOf(c) >= 0;
-  }
-
-  private static boolean isHexDigit(char c) {
-    return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
   }
 }

@@ -46,9 +46,7 @@ final class ProblemErrorReportValve extends ErrorReportValve {
       response.setHeader(traceHeader, traceId);
     }
     try {
-      writer.write(request, response, Problem.builder(status)
-          .extension("traceId", traceId)
-          .build());
+      writer.write(request, response, Problem.builder(status).extension("traceId", traceId).build());
     } catch (IOException | RuntimeException e) {
       log.debug("Could not write the error report for status {}", status, e);
     }
