@@ -125,7 +125,7 @@ class PaymentController {
     }
     List<JacksonException.Reference> path = mismatch.getPath();
     String member = path.isEmpty() ? null : path.get(0).getPropertyName();
-    Problem.Builder problem = Problem.builder(400).detail("The payment is invalid.");
+    Problem.Builder problem = invalidPayment();
     if (member == null) {
       // The body itself is JSON of another kind, such as an array or a string.
       problem.error("must be a JSON object", "#");
@@ -151,7 +151,7 @@ class PaymentController {
   }
 
   private static Problem invalid(@Nullable Long amount, @Nullable String currency) {
-    Problem.Builder problem = Problem.builder(400).detail("The payment is invalid.");
+    Problem.Builder problem = invalidPayment();
     if (amount == null) {
       problem.error("is required", "#/amount");
     } else if (amount < 0) {
@@ -161,5 +161,10 @@ class PaymentController {
       problem.error("is required", "#/currency");
     }
     return problem.build();
+  }
+
+  /** The one problem for every invalid payment body; each caller adds what is wrong with which member. */
+  private static Problem.Builder invalidPayment() {
+    return Problem.builder(400).detail("The payment is invalid.");
   }
 }
