@@ -110,7 +110,8 @@ import org.slf4j.LoggerFactory;
  * created are timed out by that client, on a timer that ticks every tenth of the timeout (at least 1 ms,
  * at most 100 ms): from a 2 ms timeout on, at most the timeout after they were sent and at most one tick
  * earlier. On a cluster, or a client or connection of your own, they are timed out by a timer of the
- * JDK's.
+ * JDK's. A decision that has to send the script again after {@code NOSCRIPT} gets what is left of its
+ * timeout for that, never a timeout of its own.
  */
 public final class RedisRateLimiter implements RateLimiter, AutoCloseable {
 
@@ -292,6 +293,11 @@ public final class RedisRateLimiter implements RateLimiter, AutoCloseable {
   public void close() {
     closed = true;
     connector.close();
+  }
+
+  /** For tests: the connection decisions are sent on, once open. */
+  CompletableFuture<StatefulConnection<String, String>> connection() {
+    return connector.connection();
   }
 
   /** For tests: the connection losses that waiting script calls look at. */
@@ -576,12 +582,13 @@ public final class RedisRateLimiter implements RateLimiter, AutoCloseable {
     private final String[] keys;
     private final String[] args;
     private final List<Limit> limits;
-    private final long startedNanos = listeners.isEmpty() ? 0 : System.nanoTime();
+    /** For the listeners, and for what is left of the timeout when the script must be sent again. */
+    private final long startedNanos = System.nanoTime();
     private @Nullable StatefulConnection<String, String> connection;
     private boolean reloading;
     private volatile @Nullable Future<long[]> command;
     private volatile long lossesAtSend;
-    private @Nullable CompletableFuture<Void> timer;
+    private volatile @Nullable CompletableFuture<Void> timer;
 
     AsyncCall(String[] keys, String[] args, List<Limit> limits) {
       this.keys = keys;
@@ -597,7 +604,7 @@ public final class RedisRateLimiter implements RateLimiter, AutoCloseable {
       CompletableFuture<StatefulConnection<String, String>> connecting = connector.connection();
       boolean ready = connecting.isDone() && !connecting.isCompletedExceptionally();
       if (!ready || !clientTimesOutScripts) {
-        armTimer();
+        armTimer(commandTimeoutNanos);
       }
       if (ready) {
         send(connecting.join(), false);
@@ -671,9 +678,7 @@ public final class RedisRateLimiter implements RateLimiter, AutoCloseable {
       if (failure != null) {
         StatefulConnection<String, String> sentOn = connection;
         if (!reloading && sentOn != null && isNoScript(failure)) {
-          // Once after Redis lost its scripts. Our timer, if armed, still bounds the whole call; Lettuce's
-          // gives the EVAL a timeout of its own, after a NOSCRIPT answer that came back at once.
-          send(sentOn, true);
+          reload(sentOn);
         } else {
           fail(failure);
         }
@@ -693,6 +698,24 @@ public final class RedisRateLimiter implements RateLimiter, AutoCloseable {
       }
     }
 
+    /**
+     * Sends the script once more, with its source, after Redis answered that it lost it: within what is
+     * left of the timeout, as a synchronous decision does. The client's timeout would give the EVAL a whole
+     * timeout of its own, so without a timer of ours one is armed for the rest.
+     */
+    private void reload(StatefulConnection<String, String> connection) {
+      long left = commandTimeoutNanos - (System.nanoTime() - startedNanos);
+      if (left <= 0) {
+        // Sent anyway, Redis would charge a request that was already decided without it.
+        fail(new TimeoutException("command timeout"));
+        return;
+      }
+      if (timer == null) {
+        armTimer(left);
+      }
+      send(connection, true);
+    }
+
     private void fail(Throwable failure) {
       stopWaitingForLosses();
       RateLimiterUnavailableException unavailable = unavailable(failure);
@@ -708,11 +731,14 @@ public final class RedisRateLimiter implements RateLimiter, AutoCloseable {
       notifyListeners(startedNanos, unavailable);
     }
 
-    /** Times the call out with the JDK's timer, for clients whose own timeouts Otto does not set. */
-    private void armTimer() {
+    /**
+     * Times the call out after {@code nanos} with the JDK's timer, for clients whose own timeouts Otto does
+     * not set and for a reload.
+     */
+    private void armTimer(long nanos) {
       CompletableFuture<Void> deadline = new CompletableFuture<>();
       timer = deadline;
-      deadline.orTimeout(commandTimeoutNanos, TimeUnit.NANOSECONDS).whenComplete((ignored, failure) -> {
+      deadline.orTimeout(nanos, TimeUnit.NANOSECONDS).whenComplete((ignored, failure) -> {
         if (failure instanceof TimeoutException) {
           // We are on the JDK's single timeout thread, shared by the whole JVM: run the caller's
           // dependent stages (and listeners) on a Lettuce thread instead.

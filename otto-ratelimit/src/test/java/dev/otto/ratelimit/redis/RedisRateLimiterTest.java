@@ -12,9 +12,15 @@ import dev.otto.ratelimit.Waiting;
 import dev.otto.testsupport.RedisServerProcess;
 import io.lettuce.core.RedisClient;
 import io.lettuce.core.ScanArgs;
+import io.lettuce.core.ScriptOutputType;
 import io.lettuce.core.api.StatefulRedisConnection;
+import io.lettuce.core.api.async.RedisAsyncCommands;
 import io.lettuce.core.api.sync.RedisCommands;
 import io.lettuce.core.cluster.SlotHash;
+import io.lettuce.core.codec.StringCodec;
+import io.lettuce.core.output.StatusOutput;
+import io.lettuce.core.protocol.CommandArgs;
+import io.lettuce.core.protocol.CommandType;
 import java.net.SocketException;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -66,6 +72,14 @@ class RedisRateLimiterTest {
     adminClient.shutdown();
     server.close();
   }
+
+  /** Keeps Redis busy for ARGV[1] microseconds of its own time. */
+  private static final String BUSY_FOR_MICROS = """
+      local function micros() local t = redis.call('TIME') return t[1] * 1000000 + t[2] end
+      local start = micros()
+      repeat until micros() - start >= tonumber(ARGV[1])
+      return 'OK'
+      """;
 
   private RedisRateLimiter.Builder limiter() {
     return RedisRateLimiter.builder().uri(server.uri()).keyPrefix(prefix).commandTimeout(Duration.ofSeconds(5));
@@ -320,6 +334,39 @@ class RedisRateLimiterTest {
       assertThat(three.remaining()).isEqualTo(6);
       assertThat(limiter.tryAcquireAsync("k", policy, 7).toCompletableFuture().get(5, TimeUnit.SECONDS).allowed())
           .isFalse();
+    }
+  }
+
+  @Test
+  void reloadsAsynchronouslyWithinWhatIsLeftOfTheTimeoutNotAWholeTimeoutMore() throws Exception {
+    try (RedisRateLimiter limiter = limiter().commandTimeout(Duration.ofSeconds(4)).build()) {
+      assertThat(limiter.tryAcquire("k", policy).allowed()).isTrue();
+      redis.scriptFlush();
+      @SuppressWarnings("unchecked")
+      RedisAsyncCommands<String, String> shared =
+          ((StatefulRedisConnection<String, String>) limiter.connection().join()).async();
+      try {
+        // On the limiter's own connection, so that Redis takes them in this order: a script that keeps it
+        // busy for 3 s, the decision (NOSCRIPT, 3 s after it was sent), a pause of writes that holds the
+        // EVAL reloading the script. The decision has 1 s left for the EVAL, not a whole timeout.
+        shared.eval(BUSY_FOR_MICROS, ScriptOutputType.STATUS, new String[0], "3000000");
+        long started = System.nanoTime();
+        CompletableFuture<RateLimitDecision> decision = limiter.tryAcquireAsync("k", policy, 1).toCompletableFuture();
+        shared.dispatch(CommandType.CLIENT, new StatusOutput<>(StringCodec.UTF8),
+            new CommandArgs<>(StringCodec.UTF8).add("PAUSE").add(30_000).add("WRITE"));
+
+        assertThatThrownBy(() -> decision.get(30, TimeUnit.SECONDS))
+            .isInstanceOf(ExecutionException.class)
+            .cause().isInstanceOf(RateLimiterUnavailableException.class)
+            .hasMessageContaining("did not answer the rate-limit script within PT4S");
+        // A whole timeout for the EVAL would end after about 7 s.
+        assertThat(Duration.ofNanos(System.nanoTime() - started)).isLessThan(Duration.ofMillis(5_500));
+        assertThat(calls("eval")).isPositive();
+      } finally {
+        redis.dispatch(CommandType.CLIENT, new StatusOutput<>(StringCodec.UTF8),
+            new CommandArgs<>(StringCodec.UTF8).add("UNPAUSE"));
+      }
+      Waiting.awaitTrue(Duration.ofSeconds(5), "decisions after the pause", () -> succeeds(limiter));
     }
   }
 
