@@ -6,6 +6,7 @@ import dev.otto.idempotency.ClaimResult.Claimed;
 import dev.otto.idempotency.ClaimResult.Completed;
 import dev.otto.idempotency.ClaimResult.InFlight;
 import dev.otto.idempotency.IdempotencyRecord.State;
+import dev.otto.testsupport.Waiting;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;

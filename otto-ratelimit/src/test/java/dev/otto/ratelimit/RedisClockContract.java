@@ -1,5 +1,6 @@
 package dev.otto.ratelimit;
 
+import dev.otto.testsupport.Waiting;
 import java.time.Duration;
 
 /**

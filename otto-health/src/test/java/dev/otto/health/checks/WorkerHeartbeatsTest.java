@@ -9,7 +9,7 @@ import dev.otto.health.HealthCheck;
 import dev.otto.health.HealthCheckException;
 import dev.otto.health.Readiness;
 import dev.otto.health.ReadinessAggregator;
-import dev.otto.health.Waiting;
+import dev.otto.testsupport.Waiting;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;

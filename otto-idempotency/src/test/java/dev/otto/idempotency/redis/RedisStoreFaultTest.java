@@ -2,11 +2,11 @@ package dev.otto.idempotency.redis;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.otto.idempotency.Waiting;
 import dev.otto.idempotency.servlet.IdempotencyFilter;
 import dev.otto.idempotency.servlet.IdempotencyRule;
 import dev.otto.testsupport.EmbeddedTomcat;
 import dev.otto.testsupport.RedisServerProcess;
+import dev.otto.testsupport.Waiting;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;

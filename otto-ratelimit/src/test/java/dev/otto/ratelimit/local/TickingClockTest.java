@@ -3,7 +3,7 @@ package dev.otto.ratelimit.local;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.otto.ratelimit.Waiting;
+import dev.otto.testsupport.Waiting;
 import java.time.Duration;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;

@@ -5,10 +5,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.otto.ratelimit.RateLimitBackend;
 import dev.otto.ratelimit.RateLimitDecision;
 import dev.otto.ratelimit.RateLimitPolicy;
-import dev.otto.ratelimit.Waiting;
 import dev.otto.ratelimit.fallback.FallbackRateLimiter;
 import dev.otto.testsupport.RedisClusterProcesses;
 import dev.otto.testsupport.RedisServerProcess;
+import dev.otto.testsupport.Waiting;
 import java.time.Duration;
 import org.junit.jupiter.api.Test;
 
