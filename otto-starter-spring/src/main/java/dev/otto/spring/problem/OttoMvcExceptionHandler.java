@@ -51,6 +51,13 @@ final class OttoMvcExceptionHandler extends ResponseEntityExceptionHandler {
   private static final Logger log = LoggerFactory.getLogger(OttoMvcExceptionHandler.class);
   private static final URI ABOUT_BLANK = URI.create("about:blank");
 
+  /**
+   * Longest detail of Spring MVC's kept: its 404 and 405 details repeat the request's path or method, which
+   * may be as long as the server's header limit, and oversized input is not echoed (as with {@code
+   * instance}, which names a path of at most 2048 characters).
+   */
+  private static final int MAX_DETAIL_LENGTH = 2048;
+
   private final ProblemResponseWriter writer;
   private final ExceptionMappings mappings;
   private final BooleanSupplier enabled;
@@ -152,8 +159,9 @@ final class OttoMvcExceptionHandler extends ResponseEntityExceptionHandler {
       problem.title(detail.getTitle());
     }
     // Spring's 4xx details describe what the client sent; 5xx details describe the server and stay out.
-    if (status < 500) {
-      problem.detail(detail.getDetail());
+    String text = detail.getDetail();
+    if (status < 500 && text != null && text.length() <= MAX_DETAIL_LENGTH) {
+      problem.detail(text);
     }
     Map<String, @Nullable Object> properties = detail.getProperties();
     if (properties != null) {

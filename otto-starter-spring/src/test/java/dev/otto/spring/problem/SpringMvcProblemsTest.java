@@ -30,10 +30,14 @@ import org.springframework.web.context.WebApplicationContext;
 import org.springframework.web.servlet.config.annotation.EnableWebMvc;
 
 /**
- * The 405 that {@code OttoMvcExceptionHandler} writes for Spring MVC: its {@code Allow} names what the
- * resource supports (RFC 9110), the same methods Spring MVC's own OPTIONS answer lists.
+ * Spring MVC's own 4xx answers as {@code OttoMvcExceptionHandler} writes them. A 405's {@code Allow} names
+ * what the resource supports (RFC 9110), the same methods Spring MVC's own OPTIONS answer lists. Spring MVC's
+ * {@code detail} is kept when it describes the request briefly, and left out when it would repeat an
+ * oversized path or method.
  */
-class MethodNotAllowedTest {
+class SpringMvcProblemsTest {
+
+  private static final String LONG = "a".repeat(3000);
 
   private final WebApplicationContextRunner web =
       new WebApplicationContextRunner()
@@ -94,6 +98,39 @@ class MethodNotAllowedTest {
 
       assertThat(response.getStatus()).isEqualTo(405);
       assertThat(allow(response)).containsExactly("GET");
+    });
+  }
+
+  @Test
+  void keepsSpringMvcsDetailOfAnOrdinaryRequest() {
+    web.run(context -> {
+      String notFound = perform(context, get("/nothing-here")).getContentAsString();
+      String notAllowed = perform(context, post("/greeting")).getContentAsString();
+
+      assertThat(notFound).contains("\"status\":404").contains("\"detail\":").contains("/nothing-here");
+      assertThat(notAllowed).contains("\"status\":405").contains("\"detail\":").contains("POST");
+    });
+  }
+
+  @Test
+  void leavesOutADetailThatWouldRepeatAnOversizedPath() {
+    web.run(context -> {
+      MockHttpServletResponse response = perform(context, get("/" + LONG));
+
+      assertThat(response.getStatus()).isEqualTo(404);
+      assertThat(response.getContentType()).startsWith("application/problem+json");
+      assertThat(response.getContentAsString()).doesNotContain(LONG).doesNotContain("\"detail\"");
+    });
+  }
+
+  @Test
+  void leavesOutADetailThatWouldRepeatAnOversizedMethod() {
+    web.run(context -> {
+      MockHttpServletResponse response = perform(context, request(HttpMethod.valueOf(LONG), "/greeting"));
+
+      assertThat(response.getStatus()).isEqualTo(405);
+      assertThat(response.getContentType()).startsWith("application/problem+json");
+      assertThat(response.getContentAsString()).doesNotContain(LONG).doesNotContain("\"detail\"");
     });
   }
 
