@@ -120,16 +120,23 @@ public final class ClientIpResolver {
   }
 
   /**
-   * Parses the container's peer address. A link-local IPv6 peer may carry a zone ({@code fe80::1%eth0});
-   * the zone names a local interface, not the client, so it is dropped. Unlike forwarded entries, which
-   * the client may write, this address comes from the container.
+   * Parses the container's peer address. Jetty writes an IPv6 peer in brackets ({@code [2001:db8::7]}),
+   * Tomcat without; both are read. A link-local IPv6 peer may carry a zone ({@code fe80::1%eth0}); the zone
+   * names a local interface, not the client, so it is dropped. Unlike forwarded entries, which the client
+   * may write, this address comes from the container.
    */
   private static @Nullable IpAddress parsePeer(@Nullable String remoteAddr) {
     if (remoteAddr == null) {
       return null;
     }
-    int zone = remoteAddr.indexOf('%');
-    return zone < 0 ? IpAddress.parse(remoteAddr) : IpAddress.parse(remoteAddr, 0, zone);
+    int from = 0;
+    int to = remoteAddr.length();
+    if (to > 2 && remoteAddr.charAt(0) == '[' && remoteAddr.charAt(to - 1) == ']') {
+      from = 1;
+      to--;
+    }
+    int zone = remoteAddr.indexOf('%', from);
+    return IpAddress.parse(remoteAddr, from, zone < 0 ? to : Math.min(zone, to));
   }
 
   /** Walks the header lines from the right, starting from a trusted peer. */

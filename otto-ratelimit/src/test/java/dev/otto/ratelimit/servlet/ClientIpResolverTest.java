@@ -102,6 +102,18 @@ class ClientIpResolverTest {
   }
 
   @Test
+  void readsAnIpv6PeerInBracketsAsJettyWritesIt() {
+    assertThat(resolver.resolve("[2001:db8::7]", List.of())).isEqualTo("2001:db8::7");
+    assertThat(resolver.resolve("[::1]", List.of("198.51.100.7"))).isEqualTo("198.51.100.7");
+    assertThat(resolver.resolve(FakeRequest.from("[0:0:0:0:0:0:0:1]").header("X-Forwarded-For", "2001:db8::9").build()))
+        .isEqualTo("2001:db8::9");
+    assertThat(resolver.resolve("[fe80::1%eth0]", List.of())).isEqualTo("fe80::1");
+    assertThat(resolver.resolve("[]", List.of())).isNull();
+    assertThat(resolver.resolve("[2001:db8::7", List.of())).isNull();
+    assertThat(resolver.resolve("[2001:db8::7]:80", List.of())).isNull();
+  }
+
+  @Test
   void dropsTheZoneOfALinkLocalPeerButNotOfAForwardedEntry() {
     assertThat(resolver.resolve("fe80:0:0:0:0:0:0:1%eth0", List.of("198.51.100.7"))).isEqualTo("fe80::1");
     assertThat(resolver.resolve("127.0.0.1", List.of("198.51.100.7, fe80::1%eth0"))).isEqualTo("127.0.0.1");
