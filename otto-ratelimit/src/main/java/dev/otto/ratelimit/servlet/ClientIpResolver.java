@@ -253,16 +253,24 @@ public final class ClientIpResolver {
     }
 
     /**
-     * Sets the header that carries the forwarded chain. Default {@code X-Forwarded-For}.
+     * Sets the header that carries the forwarded chain, in the syntax of {@code X-Forwarded-For}: addresses
+     * separated by commas, each optionally with a port, IPv6 optionally in brackets. Default
+     * {@code X-Forwarded-For}. The structured {@code Forwarded} header (RFC 7239) is refused: its
+     * {@code for=} elements would read as garbage, ending every walk at the trusted proxy, which would then
+     * be every client's address.
      *
      * @param name an HTTP header name
      * @return this builder
-     * @throws IllegalArgumentException when name is not a valid header name
+     * @throws IllegalArgumentException when name is not a valid header name, or is {@code Forwarded}
      */
     public Builder header(String name) {
       Objects.requireNonNull(name, "header");
       if (!TOKEN.matcher(name).matches()) {
         throw new IllegalArgumentException("header must be a valid HTTP header name: '" + name + "'");
+      }
+      if (name.equalsIgnoreCase("Forwarded")) {
+        throw new IllegalArgumentException(
+            "header 'Forwarded' (RFC 7239) is not supported: name a header in the syntax of X-Forwarded-For");
       }
       this.header = name;
       return this;

@@ -114,6 +114,12 @@ class ClientIpResolverTest {
   }
 
   @Test
+  void refusesTheForwardedHeaderWhoseSyntaxItDoesNotRead() {
+    assertThatIllegalArgumentException().isThrownBy(() -> ClientIpResolver.builder().header("forwarded"))
+        .withMessageContaining("'Forwarded' (RFC 7239) is not supported");
+  }
+
+  @Test
   void dropsTheZoneOfALinkLocalPeerButNotOfAForwardedEntry() {
     assertThat(resolver.resolve("fe80:0:0:0:0:0:0:1%eth0", List.of("198.51.100.7"))).isEqualTo("fe80::1");
     assertThat(resolver.resolve("127.0.0.1", List.of("198.51.100.7, fe80::1%eth0"))).isEqualTo("127.0.0.1");

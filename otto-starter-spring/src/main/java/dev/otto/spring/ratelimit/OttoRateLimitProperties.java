@@ -36,7 +36,10 @@ public class OttoRateLimitProperties {
    */
   private List<String> trustedProxies = new ArrayList<>();
 
-  /** Request header that proxies append client addresses to. */
+  /**
+   * Request header that proxies append client addresses to, in the syntax of X-Forwarded-For (Forwarded,
+   * RFC 7239, is refused at start).
+   */
   private String clientIpHeader = "X-Forwarded-For";
 
   /**
