@@ -32,6 +32,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Objects;
+import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
@@ -416,6 +417,10 @@ public final class RedisRateLimiter implements RateLimiter, AutoCloseable {
         throw new NoScript(cause);
       }
       throw unavailable(cause);
+    } catch (CancellationException e) {
+      // Lettuce cancels the commands it holds when their connection is closed, e.g. while it buffers them
+      // during an outage: a failure like any other, never an exception of its own for the caller.
+      throw unavailable(e);
     } finally {
       if (interrupted) {
         Thread.currentThread().interrupt();
@@ -493,6 +498,9 @@ public final class RedisRateLimiter implements RateLimiter, AutoCloseable {
     }
     if (cause instanceof TimeoutException || cause instanceof RedisCommandTimeoutException) {
       return unavailable("Redis did not answer the rate-limit script within " + commandTimeout, cause);
+    }
+    if (cause instanceof CancellationException) {
+      return unavailable("the rate-limit script call to Redis was cancelled (its connection was closed)", cause);
     }
     return unavailable("the rate-limit script call to Redis failed: " + cause, cause);
   }

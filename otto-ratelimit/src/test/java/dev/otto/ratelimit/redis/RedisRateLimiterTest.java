@@ -29,6 +29,7 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
 import java.util.UUID;
+import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -367,6 +368,34 @@ class RedisRateLimiterTest {
             new CommandArgs<>(StringCodec.UTF8).add("UNPAUSE"));
       }
       Waiting.awaitTrue(Duration.ofSeconds(5), "decisions after the pause", () -> succeeds(limiter));
+    }
+  }
+
+  @Test
+  void aCallCancelledWithItsConnectionFailsAsUnavailable() throws Exception {
+    try (RedisServerProcess doomed = RedisServerProcess.start()) {
+      RedisClient own = RedisClient.create(doomed.uri()); // Lettuce's default: buffers commands while disconnected
+      try {
+        StatefulRedisConnection<String, String> connection = own.connect();
+        try (RedisRateLimiter limiter = RedisRateLimiter.builder().connection(connection).keyPrefix(prefix)
+            .commandTimeout(Duration.ofSeconds(10)).build()) {
+          doomed.kill();
+          Waiting.awaitTrue(Duration.ofSeconds(5), "the connection to notice", () -> !connection.isOpen());
+          CompletableFuture<RateLimitDecision> waiting =
+              CompletableFuture.supplyAsync(() -> limiter.tryAcquire("k", policy));
+          Waiting.awaitElapsed(Duration.ofMillis(300)); // the call is buffered, waiting for a reconnect
+
+          connection.close(); // Lettuce cancels what it buffered
+
+          assertThatThrownBy(() -> waiting.get(5, TimeUnit.SECONDS))
+              .isInstanceOf(ExecutionException.class)
+              .cause().isInstanceOf(RateLimiterUnavailableException.class)
+              .hasMessageContaining("was cancelled")
+              .hasCauseInstanceOf(CancellationException.class);
+        }
+      } finally {
+        own.shutdown();
+      }
     }
   }
 
