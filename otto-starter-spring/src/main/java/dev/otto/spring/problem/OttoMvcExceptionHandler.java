@@ -72,15 +72,24 @@ final class OttoMvcExceptionHandler extends ResponseEntityExceptionHandler {
   /**
    * Answers exceptions that have a mapping; rethrows the others unchanged, which Spring MVC lets propagate
    * without logging. Spring MVC's own exceptions have more specific handlers and never reach this one.
+   *
+   * <p>Switched off at run time, a mapped exception still gets the status its mapping gives (an
+   * application's {@link dev.otto.problem.ProblemException} for a 400 stays a 400, not a 500), answered as
+   * Spring MVC answers a {@code ResponseStatusException}: through the container's error page, in Spring
+   * Boot's own format rather than as a problem.
    */
   @ExceptionHandler(Exception.class)
   void handleMapped(Exception exception, HttpServletRequest request, HttpServletResponse response)
       throws Exception {
-    Problem problem = enabled.getAsBoolean() ? mappings.toProblem(exception, request) : null;
+    Problem problem = mappings.toProblem(exception, request);
     if (problem == null) {
       throw exception;
     }
-    writer.write(request, response, problem);
+    if (enabled.getAsBoolean()) {
+      writer.write(request, response, problem);
+    } else {
+      response.sendError(problem.status());
+    }
   }
 
   /**

@@ -8,6 +8,8 @@ import static org.springframework.test.web.servlet.request.MockMvcRequestBuilder
 
 import dev.otto.core.Component;
 import dev.otto.core.ComponentSwitches;
+import dev.otto.problem.Problem;
+import dev.otto.problem.ProblemException;
 import dev.otto.spring.switches.OttoSwitchesAutoConfiguration;
 import java.util.Arrays;
 import java.util.List;
@@ -42,7 +44,8 @@ class SpringMvcProblemsTest {
   private final WebApplicationContextRunner web =
       new WebApplicationContextRunner()
           .withConfiguration(
-              AutoConfigurations.of(OttoSwitchesAutoConfiguration.class, OttoProblemAutoConfiguration.class))
+              AutoConfigurations.of(OttoSwitchesAutoConfiguration.class, OttoProblemAutoConfiguration.class,
+                  OttoProblemDisabledAutoConfiguration.class))
           .withUserConfiguration(Resources.class);
 
   @Test
@@ -134,6 +137,49 @@ class SpringMvcProblemsTest {
     });
   }
 
+  @Test
+  void answersAnApplicationsProblemExceptionAsAProblem() {
+    web.run(context -> {
+      MockHttpServletResponse response = perform(context, get("/invalid"));
+
+      assertThat(response.getStatus()).isEqualTo(400);
+      assertThat(response.getContentType()).startsWith("application/problem+json");
+      assertThat(response.getContentAsString()).contains("\"detail\":\"The order is invalid.\"");
+    });
+  }
+
+  @Test
+  void switchedOffAtRunTimeAnApplicationsProblemExceptionKeepsItsStatus() {
+    web.run(context -> {
+      context.getBean(ComponentSwitches.class).get(Component.PROBLEM).setEnabled(false);
+
+      MockHttpServletResponse response = perform(context, get("/invalid"));
+
+      // Sent as an error for the container's error page, as Spring MVC sends a ResponseStatusException.
+      assertThat(response.getStatus()).isEqualTo(400);
+      assertThat(response.isCommitted()).isTrue();
+      assertThat(response.getContentAsString()).isEmpty();
+    });
+  }
+
+  @Test
+  void disabledAtStartAnApplicationsProblemExceptionKeepsItsStatus() {
+    web.withPropertyValues("otto.problem.enabled=false").run(context -> {
+      assertThat(context).doesNotHaveBean(OttoMvcExceptionHandler.class);
+
+      MockHttpServletResponse response = perform(context, get("/invalid"));
+
+      assertThat(response.getStatus()).isEqualTo(400);
+      assertThat(response.isCommitted()).isTrue();
+      assertThat(response.getContentAsString()).isEmpty();
+    });
+  }
+
+  @Test
+  void enabledTheStatusOnlyAdviceStaysOut() {
+    web.run(context -> assertThat(context).doesNotHaveBean(ProblemExceptionStatusAdvice.class));
+  }
+
   private static MockHttpServletResponse perform(WebApplicationContext context, RequestBuilder request)
       throws Exception {
     MockMvc mvc = MockMvcBuilders.webAppContextSetup(context).build();
@@ -175,6 +221,11 @@ class SpringMvcProblemsTest {
     @PostMapping("/submit")
     String submit() {
       return "{}";
+    }
+
+    @GetMapping("/invalid")
+    String invalid() {
+      throw new ProblemException(Problem.builder(400).detail("The order is invalid.").build());
     }
   }
 }

@@ -1,0 +1,27 @@
+package dev.otto.spring.problem;
+
+import dev.otto.problem.ProblemException;
+import jakarta.servlet.http.HttpServletResponse;
+import java.io.IOException;
+import org.springframework.core.Ordered;
+import org.springframework.core.annotation.Order;
+import org.springframework.web.bind.annotation.ControllerAdvice;
+import org.springframework.web.bind.annotation.ExceptionHandler;
+
+/**
+ * With Otto's problem component disabled at start, answers an application's {@link ProblemException} with
+ * the status of its problem, as Spring MVC answers a {@code ResponseStatusException}: through the
+ * container's error page, in Spring Boot's own format. An application that signals its 400s with Otto's
+ * exception then keeps answering 400, not 500, while problems are off.
+ *
+ * <p>Lowest precedence: an application's own {@code @ControllerAdvice} handlers win.
+ */
+@ControllerAdvice
+@Order(Ordered.LOWEST_PRECEDENCE)
+final class ProblemExceptionStatusAdvice {
+
+  @ExceptionHandler(ProblemException.class)
+  void answerWithItsStatus(ProblemException exception, HttpServletResponse response) throws IOException {
+    response.sendError(exception.problem().status());
+  }
+}
