@@ -7,12 +7,14 @@ import dev.openfeature.sdk.OpenFeatureAPI;
 import dev.openfeature.sdk.providers.memory.Flag;
 import dev.openfeature.sdk.providers.memory.InMemoryProvider;
 import dev.otto.core.Component;
+import dev.otto.core.ComponentSwitch;
 import dev.otto.core.ComponentSwitches;
 import dev.otto.core.Mode;
 import dev.otto.core.micrometer.ComponentSwitchMetrics;
 import dev.otto.problem.ProblemException;
 import dev.otto.spring.switches.OttoEndpoint;
 import dev.otto.spring.switches.OttoSwitchesAutoConfiguration;
+import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.springframework.boot.actuate.endpoint.SecurityContext;
@@ -76,11 +78,11 @@ class OttoSwitchesAutoConfigurationTest {
           assertThat(components).containsOnlyKeys("ratelimit", "idempotency", "problem", "trace", "health");
           assertThat(components.get("ratelimit")).containsEntry("enabled", true).containsEntry("mode", "enforce");
 
-          endpoint.change("ratelimit", false, null, SecurityContext.NONE);
+          endpoint.change("ratelimit", "false", null, SecurityContext.NONE);
           assertThat(switches.get(Component.RATELIMIT).isEnabled()).isFalse();
           endpoint.change("idempotency", null, "shadow", SecurityContext.NONE);
           assertThat(switches.get(Component.IDEMPOTENCY).isShadow()).isTrue();
-          endpoint.change("ratelimit", true, "enforce", SecurityContext.NONE);
+          endpoint.change("ratelimit", "true", "enforce", SecurityContext.NONE);
           assertThat(switches.get(Component.RATELIMIT).isEnabled()).isTrue();
         });
   }
@@ -92,10 +94,10 @@ class OttoSwitchesAutoConfigurationTest {
             context -> {
               OttoEndpoint endpoint = context.getBean(OttoEndpoint.class);
 
-              assertThatThrownBy(() -> endpoint.change("nosuch", true, null, SecurityContext.NONE))
+              assertThatThrownBy(() -> endpoint.change("nosuch", "true", null, SecurityContext.NONE))
                   .isInstanceOfSatisfying(ProblemException.class,
                       e -> assertThat(e.problem().status()).isEqualTo(404));
-              assertThatThrownBy(() -> endpoint.change("health", true, null, SecurityContext.NONE))
+              assertThatThrownBy(() -> endpoint.change("health", "true", null, SecurityContext.NONE))
                   .isInstanceOfSatisfying(ProblemException.class,
                       e -> assertThat(e.problem().status()).isEqualTo(409));
               assertThatThrownBy(() -> endpoint.change("trace", null, "shadow", SecurityContext.NONE))
@@ -105,6 +107,28 @@ class OttoSwitchesAutoConfigurationTest {
                   .isInstanceOfSatisfying(ProblemException.class,
                       e -> assertThat(e.problem().status()).isEqualTo(400));
             });
+  }
+
+  @Test
+  void theEndpointTakesExactlyTrueOrFalseForEnabled() {
+    web.run(
+        context -> {
+          OttoEndpoint endpoint = context.getBean(OttoEndpoint.class);
+
+          for (String notABoolean : List.of("0", "1", "yes", "off", "TRUE", "1.5", "")) {
+            assertThatThrownBy(() -> endpoint.change("ratelimit", notABoolean, null, SecurityContext.NONE))
+                .as("enabled '%s'", notABoolean)
+                .isInstanceOfSatisfying(ProblemException.class, e -> {
+                  assertThat(e.problem().status()).isEqualTo(400);
+                  assertThat(e.problem().detail()).isEqualTo("\"enabled\" must be true or false.");
+                });
+          }
+          ComponentSwitch rateLimiting = context.getBean(ComponentSwitches.class).get(Component.RATELIMIT);
+          assertThat(rateLimiting.isEnabled()).isTrue();
+
+          endpoint.change("ratelimit", "false", null, SecurityContext.NONE);
+          assertThat(rateLimiting.isEnabled()).isFalse();
+        });
   }
 
   @Test

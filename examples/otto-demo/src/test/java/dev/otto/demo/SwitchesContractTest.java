@@ -8,6 +8,7 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpRequest.BodyPublishers;
 import java.net.http.HttpResponse;
 import java.net.http.HttpResponse.BodyHandlers;
+import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.ExecutorService;
@@ -57,6 +58,18 @@ class SwitchesContractTest {
     assertThat(response.statusCode()).isEqualTo(404);
     assertThat(response.headers().firstValue("Content-Type")).hasValueSatisfying(
         type -> assertThat(type).startsWith("application/problem+json"));
+  }
+
+  @Test
+  void anEnabledOtherThanTrueOrFalseIsA400ProblemAndSwitchesNothing() throws Exception {
+    for (String body : List.of("{\"enabled\": 0}", "{\"enabled\": \"no\"}", "{\"enabled\": \"banana\"}")) {
+      HttpResponse<String> response = post("/actuator/otto/ratelimit", body);
+
+      assertThat(response.statusCode()).as(body).isEqualTo(400);
+      assertThat(response.body()).as(body).contains("must be true or false");
+    }
+    JsonNode components = json.readTree(send(request("/actuator/otto").GET()).body()).get("components");
+    assertThat(components.get("ratelimit").get("enabled").asBoolean()).isTrue();
   }
 
   @Test

@@ -61,13 +61,21 @@ public class OttoEndpoint {
   /**
    * Switches one component on or off, or between enforce and shadow, effective from the next request.
    *
+   * <p>{@code enabled} is read as exactly {@code true} or {@code false}: Actuator hands the body's values
+   * over as text, which Spring's conversion would also read as a boolean from {@code 0}, {@code "yes"} or
+   * {@code "off"}, and a switch an operator flips during an incident must not guess what a mistyped body
+   * meant.
+   *
+   * @param enabled {@code true} or {@code false}, or null to leave it
+   * @param mode {@code enforce} or {@code shadow}, or null to leave it
    * @throws ProblemException 404 for an unknown component, 409 for one disabled at start (it has no beans
-   *     to switch on), 400 for a body without {@code enabled} or {@code mode} or with a mode it lacks
+   *     to switch on), 400 for a body without {@code enabled} or {@code mode}, with an {@code enabled} other
+   *     than {@code true} or {@code false}, or with a mode the component lacks
    */
   @WriteOperation
   public Map<String, Object> change(
       @Selector String component,
-      @Nullable Boolean enabled,
+      @Nullable String enabled,
       @Nullable String mode,
       SecurityContext security) {
     ComponentSwitch target =
@@ -86,6 +94,9 @@ public class OttoEndpoint {
       throw new ProblemException(
           Problem.builder(400).detail("Send {\"enabled\": true|false} and/or {\"mode\": \"enforce\"|\"shadow\"}.").build());
     }
+    if (enabled != null && !enabled.equals("true") && !enabled.equals("false")) {
+      throw new ProblemException(Problem.builder(400).detail("\"enabled\" must be true or false.").build());
+    }
     if (!availableAtStart(target.component())) {
       throw new ProblemException(
           Problem.builder(409)
@@ -95,7 +106,7 @@ public class OttoEndpoint {
     }
     Mode newMode = mode == null ? null : parseMode(target.component(), mode);
     if (enabled != null) {
-      target.setEnabled(enabled);
+      target.setEnabled(enabled.equals("true"));
     }
     if (newMode != null) {
       target.setMode(newMode);
