@@ -48,8 +48,12 @@ import org.slf4j.LoggerFactory;
  *
  * <h2>Per request</h2>
  * Only the initial ({@link DispatcherType#REQUEST REQUEST}) dispatch is limited; forwards, includes, error
- * and async dispatches of the same request pass, so a request is charged once. Every matching rule is
- * checked, each with its own key and decision, in the order the rules were added:
+ * and async dispatches of the same request pass, so a request is charged once. A CORS preflight (an
+ * {@code OPTIONS} request with {@code Origin} and {@code Access-Control-Request-Method}) is charged only by
+ * rules that list {@code OPTIONS} among their methods, so a rule for every method leaves it alone: the
+ * browser's preflight does not spend the quota of the request it announces, nor get a {@code 429} without
+ * CORS header fields that the browser would report as a CORS error (see {@link RateLimitRule}). Every
+ * matching rule is checked, each with its own key and decision, in the order the rules were added:
  * <ol>
  *   <li>First every matching rule's key is resolved. An unusable key ({@link InvalidRateLimitKeyException})
  *       or a missing key under {@link MissingKey#REJECT} answers {@code 400} before any limit is charged.
@@ -172,11 +176,12 @@ public final class RateLimitFilter implements Filter {
     boolean allShadow = shadow != null && shadow.getAsBoolean();
     String method = request.getMethod();
     String path = PathPattern.pathWithinApplication(request);
+    boolean corsPreflight = RateLimitRule.isCorsPreflight(request);
     RateLimitRule[] matched = null;
     String[] keys = null;
     int count = 0;
     for (RateLimitRule rule : rules) {
-      if (!rule.matches(method, path)) {
+      if (!rule.matches(method, path, corsPreflight)) {
         continue;
       }
       String key;

@@ -2,6 +2,7 @@ package dev.otto.ratelimit.servlet;
 
 import dev.otto.core.servlet.PathPattern;
 import dev.otto.ratelimit.RateLimitPolicy;
+import jakarta.servlet.http.HttpServletRequest;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -38,7 +39,12 @@ import org.jspecify.annotations.Nullable;
  *   <li>{@code *} matches exactly one non-empty segment, as in {@code /api/*}{@code /items}.
  * </ul>
  * Methods are compared ignoring case, and a rule for {@code GET} also matches {@code HEAD}, which servlets
- * answer with the {@code GET} handler.
+ * answer with the {@code GET} handler. A rule without methods does not match a CORS preflight (an
+ * {@code OPTIONS} request carrying both {@code Origin} and {@code Access-Control-Request-Method}, as the
+ * Fetch standard sends it): the browser sends one on its own before a cross-origin request, so charging it
+ * would spend the quota twice for one call, and a {@code 429} to it lacks the CORS header fields, so the
+ * browser would report a CORS error instead of the limit. A rule that lists {@code OPTIONS} matches
+ * preflights too; an {@code OPTIONS} request without those two fields is matched like any other method.
  *
  * <h2>Policies shared between rules</h2>
  * Several rules may check one policy, for example with different paths or keys; they then share its state
@@ -109,7 +115,7 @@ public final class RateLimitRule {
   /**
    * Returns the methods this rule applies to, upper case.
    *
-   * @return an unmodifiable set; empty means every method
+   * @return an unmodifiable set; empty means every method, except that CORS preflights do not match
    */
   public Set<String> methods() {
     return methods;
@@ -146,14 +152,30 @@ public final class RateLimitRule {
     return headers;
   }
 
-  /** Returns whether a request with this method and path (within the application) is subject to the rule. */
-  boolean matches(String method, String path) {
-    return matchesMethod(method) && matchesPath(path);
+  /**
+   * Returns whether a request with this method and path (within the application) is subject to the rule.
+   *
+   * @param corsPreflight whether the request is a CORS preflight, as {@link #isCorsPreflight} tells
+   */
+  boolean matches(String method, String path, boolean corsPreflight) {
+    return matchesMethod(method, corsPreflight) && matchesPath(path);
   }
 
-  private boolean matchesMethod(String method) {
+  /**
+   * Returns whether the request is a CORS preflight: {@code OPTIONS} (exactly, as the Fetch standard sends
+   * it and Spring's {@code CorsUtils} tests it) with both {@code Origin} and
+   * {@code Access-Control-Request-Method}.
+   */
+  static boolean isCorsPreflight(HttpServletRequest request) {
+    return "OPTIONS".equals(request.getMethod())
+        && request.getHeader("Origin") != null
+        && request.getHeader("Access-Control-Request-Method") != null;
+  }
+
+  private boolean matchesMethod(String method, boolean corsPreflight) {
     if (methods.isEmpty()) {
-      return true;
+      // "Every method" means the application's requests, not the preflights the browser adds (see class).
+      return !corsPreflight;
     }
     for (String candidate : methods) {
       if (candidate.equalsIgnoreCase(method)
@@ -221,7 +243,8 @@ public final class RateLimitRule {
     }
 
     /**
-     * Adds HTTP methods the rule applies to. Without any, it applies to every method.
+     * Adds HTTP methods the rule applies to. Without any, it applies to every method but does not match CORS
+     * preflights; list {@code OPTIONS} to limit those too (see the class documentation).
      *
      * @param methods method names such as {@code GET} or {@code POST}, in any case
      * @return this builder

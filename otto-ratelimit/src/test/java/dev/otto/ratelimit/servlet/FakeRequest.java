@@ -11,9 +11,10 @@ import java.util.Locale;
 import java.util.Map;
 import org.jspecify.annotations.Nullable;
 
-/** A minimal {@link HttpServletRequest} for unit tests: peer address, headers and principal only. */
+/** A minimal {@link HttpServletRequest} for unit tests: method, peer address, headers and principal only. */
 final class FakeRequest {
 
+  private String httpMethod = "GET";
   private String remoteAddr = "192.0.2.1";
   private final Map<String, List<String>> headers = new LinkedHashMap<>();
   private @Nullable Principal principal;
@@ -22,6 +23,11 @@ final class FakeRequest {
     FakeRequest request = new FakeRequest();
     request.remoteAddr = remoteAddr;
     return request;
+  }
+
+  FakeRequest method(String method) {
+    this.httpMethod = method;
+    return this;
   }
 
   /** Adds a header line. */
@@ -38,6 +44,7 @@ final class FakeRequest {
   HttpServletRequest build() {
     return (HttpServletRequest) Proxy.newProxyInstance(FakeRequest.class.getClassLoader(),
         new Class<?>[] {HttpServletRequest.class}, (proxy, method, args) -> switch (method.getName()) {
+          case "getMethod" -> httpMethod;
           case "getRemoteAddr" -> remoteAddr;
           case "getHeaders" -> Collections.enumeration(
               headers.getOrDefault(((String) args[0]).toLowerCase(Locale.ROOT), List.of()));

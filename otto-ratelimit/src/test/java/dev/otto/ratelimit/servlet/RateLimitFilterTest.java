@@ -464,6 +464,42 @@ class RateLimitFilterTest {
   }
 
   @Test
+  void aRuleForEveryMethodDoesNotChargeCorsPreflights() {
+    String[] preflight = {"Origin", "https://app.example", "Access-Control-Request-Method", "POST"};
+    for (int i = 0; i < 20; i++) {
+      HttpResponse<String> answer = server.send("OPTIONS", "/api/greeting", preflight);
+      assertThat(answer.statusCode()).as("preflight %d", i).isEqualTo(200);
+      assertThat(answer.headers().firstValue("RateLimit")).as("preflight %d", i).isEmpty();
+    }
+    assertThat(listener.decisions).isEmpty();
+
+    // The quota is whole for the requests the preflights announced.
+    assertThat(statuses(getTimes(10, "/api/greeting"))).containsOnly(200);
+    assertThat(server.get("/api/greeting").statusCode()).isEqualTo(429);
+  }
+
+  @Test
+  void anOptionsRequestThatIsNoCorsPreflightIsStillCharged() {
+    getTimes(9, "/api/greeting");
+    // Origin alone, or Access-Control-Request-Method alone, does not make a preflight.
+    assertThat(server.send("OPTIONS", "/api/greeting", "Origin", "https://app.example").statusCode())
+        .isEqualTo(200);
+    assertThat(server.send("OPTIONS", "/api/greeting", "Access-Control-Request-Method", "POST").statusCode())
+        .isEqualTo(429);
+  }
+
+  @Test
+  void aRuleThatListsOptionsChargesCorsPreflights() {
+    use(greetingRule().methods("GET", "OPTIONS").build());
+    getTimes(10, "/api/greeting");
+
+    HttpResponse<String> preflight = server.send("OPTIONS", "/api/greeting",
+        "Origin", "https://app.example", "Access-Control-Request-Method", "GET");
+
+    assertThat(preflight.statusCode()).isEqualTo(429);
+  }
+
+  @Test
   void wildcardSegmentsMatchOneSegment() {
     RateLimitPolicy items = RateLimitPolicy.of("items", 1, Duration.ofSeconds(10));
     use(RateLimitRule.builder().policy(items).path("/api/*/items").key(KeyResolver.clientIp(loopbackProxies)).build());

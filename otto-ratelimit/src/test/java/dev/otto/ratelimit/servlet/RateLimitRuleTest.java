@@ -44,35 +44,60 @@ class RateLimitRuleTest {
   })
   void matchesPathsSegmentBySegment(String pattern, String path, boolean matches) {
     RateLimitRule rule = rule().path(pattern).build();
-    assertThat(rule.matches("GET", path)).isEqualTo(matches);
+    assertThat(rule.matches("GET", path, false)).isEqualTo(matches);
   }
 
   @Test
   void matchesAnyOfSeveralPatternsAndEveryPathByDefault() {
     RateLimitRule rule = rule().path("/a").path("/b/**").build();
-    assertThat(rule.matches("GET", "/a")).isTrue();
-    assertThat(rule.matches("GET", "/b/c")).isTrue();
-    assertThat(rule.matches("GET", "/c")).isFalse();
-    assertThat(rule().build().matches("GET", "/anything")).isTrue();
+    assertThat(rule.matches("GET", "/a", false)).isTrue();
+    assertThat(rule.matches("GET", "/b/c", false)).isTrue();
+    assertThat(rule.matches("GET", "/c", false)).isFalse();
+    assertThat(rule().build().matches("GET", "/anything", false)).isTrue();
     assertThat(rule().build().paths()).containsExactly("/**");
   }
 
   @Test
   void matchesEveryMethodByDefaultAndOnlyTheGivenOnesOtherwise() {
-    assertThat(rule().build().matches("DELETE", "/")).isTrue();
+    assertThat(rule().build().matches("DELETE", "/", false)).isTrue();
     RateLimitRule posts = rule().methods("post", "PUT").build();
     assertThat(posts.methods()).containsExactlyInAnyOrder("POST", "PUT");
-    assertThat(posts.matches("POST", "/")).isTrue();
-    assertThat(posts.matches("post", "/")).isTrue();
-    assertThat(posts.matches("PUT", "/")).isTrue();
-    assertThat(posts.matches("GET", "/")).isFalse();
+    assertThat(posts.matches("POST", "/", false)).isTrue();
+    assertThat(posts.matches("post", "/", false)).isTrue();
+    assertThat(posts.matches("PUT", "/", false)).isTrue();
+    assertThat(posts.matches("GET", "/", false)).isFalse();
   }
 
   @Test
   void aRuleForGetAlsoLimitsHeadWhichRunsTheGetHandler() {
     RateLimitRule gets = rule().methods("GET").build();
-    assertThat(gets.matches("HEAD", "/")).isTrue();
-    assertThat(rule().methods("POST").build().matches("HEAD", "/")).isFalse();
+    assertThat(gets.matches("HEAD", "/", false)).isTrue();
+    assertThat(rule().methods("POST").build().matches("HEAD", "/", false)).isFalse();
+  }
+
+  @Test
+  void aRuleForEveryMethodDoesNotMatchCorsPreflights() {
+    RateLimitRule everyMethod = rule().build();
+    assertThat(everyMethod.matches("OPTIONS", "/", true)).isFalse();
+    assertThat(everyMethod.matches("OPTIONS", "/", false)).isTrue();
+  }
+
+  @Test
+  void aRuleThatListsOptionsMatchesCorsPreflights() {
+    assertThat(rule().methods("options").build().matches("OPTIONS", "/", true)).isTrue();
+    assertThat(rule().methods("GET", "POST").build().matches("OPTIONS", "/", true)).isFalse();
+  }
+
+  @Test
+  void aCorsPreflightIsAnOptionsRequestWithAnOriginAndARequestedMethod() {
+    assertThat(RateLimitRule.isCorsPreflight(FakeRequest.from("192.0.2.1").method("OPTIONS")
+        .header("Origin", "https://app.example").header("Access-Control-Request-Method", "POST").build())).isTrue();
+    assertThat(RateLimitRule.isCorsPreflight(FakeRequest.from("192.0.2.1").method("OPTIONS")
+        .header("Origin", "https://app.example").build())).isFalse();
+    assertThat(RateLimitRule.isCorsPreflight(FakeRequest.from("192.0.2.1").method("OPTIONS")
+        .header("Access-Control-Request-Method", "POST").build())).isFalse();
+    assertThat(RateLimitRule.isCorsPreflight(FakeRequest.from("192.0.2.1").method("GET")
+        .header("Origin", "https://app.example").header("Access-Control-Request-Method", "POST").build())).isFalse();
   }
 
   @ParameterizedTest

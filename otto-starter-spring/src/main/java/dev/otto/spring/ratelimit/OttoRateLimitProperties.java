@@ -144,7 +144,10 @@ public class OttoRateLimitProperties {
     /** Path patterns the policy applies to: exact (/api/greeting), * for one segment, /** for a subtree. */
     private List<String> paths = new ArrayList<>(List.of("/**"));
 
-    /** HTTP methods the policy applies to; empty for all. */
+    /**
+     * HTTP methods the policy applies to; empty for all but CORS preflights (OPTIONS with Origin and
+     * Access-Control-Request-Method), which only a policy listing OPTIONS limits.
+     */
     private List<String> methods = new ArrayList<>();
 
     /**
