@@ -27,6 +27,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Consumer;
 import java.util.function.UnaryOperator;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
@@ -67,7 +68,9 @@ import org.slf4j.LoggerFactory;
  * {@linkplain Builder#listener(RateLimitListener) listeners}, for example
  * {@code dev.otto.ratelimit.micrometer.RateLimiterMetrics}, on the {@linkplain Builder#scheduler probe
  * scheduler}'s thread, so that the request that opens the breaker does not wait for them, and in the
- * order the changes happened (given a scheduler of one thread, as the limiter's own is).
+ * order the changes happened (given a scheduler of one thread, as the limiter's own is). A listener that
+ * throws, even an {@link Error} such as {@link AssertionError}, is logged and changes nothing: the other
+ * listeners are told all the same, probing starts, and nothing reaches a request.
  *
  * <p><b>Threading and failure.</b> Thread-safe and lock-free. Never throws or fails a stage because Redis
  * failed; only invalid arguments throw. {@link #close()} stops probing and shuts down a scheduler the
@@ -284,14 +287,34 @@ public final class FallbackRateLimiter implements RateLimiter, AutoCloseable {
   private void announce(Outage started, int failures) {
     LOG.warn("Rate limiting without Redis ({} decisions) after {} failed call(s) in a row: {}; probing every {}",
         failureMode, failures, started.cause.getMessage(), probeInterval);
+    try {
+      tell("onFallbackEngaged", listener -> listener.onFallbackEngaged(started.cause));
+    } finally {
+      // Only the probe closes the breaker again, so no listener may keep it from starting. It starts after
+      // the listeners, so that they hear of the outage before a probe can end it, whatever the scheduler.
+      started.startProbing();
+    }
+  }
+
+  /**
+   * Tells every listener, each whatever the others do. This may run on a request thread (see
+   * {@link #onScheduler}), so a listener's failure is logged and goes no further: a runtime exception at
+   * WARN, an {@link Error} such as {@link AssertionError} or {@link LinkageError} (a bug in the listener,
+   * not a state of this limiter) at ERROR. Only a {@link VirtualMachineError}, out of memory or stack, is
+   * rethrown, since nothing can be trusted to carry on after it.
+   */
+  private void tell(String event, Consumer<RateLimitListener> call) {
     for (RateLimitListener listener : listeners) {
       try {
-        listener.onFallbackEngaged(started.cause);
+        call.accept(listener);
       } catch (RuntimeException e) {
-        LOG.warn("RateLimitListener {} failed in onFallbackEngaged", listener, e);
+        LOG.warn("RateLimitListener {} failed in {}", listener, event, e);
+      } catch (VirtualMachineError e) {
+        throw e;
+      } catch (Error e) {
+        LOG.error("RateLimitListener {} failed in {} with an Error; the rate limiter carries on", listener, event, e);
       }
     }
-    started.startProbing();
   }
 
   /**
@@ -308,18 +331,10 @@ public final class FallbackRateLimiter implements RateLimiter, AutoCloseable {
       return;
     }
     ended.stopProbing();
-    Duration degradedFor = Duration.between(ended.since, clock.instant());
-    if (degradedFor.isNegative()) {
-      degradedFor = Duration.ZERO;
-    }
+    Duration elapsed = Duration.between(ended.since, clock.instant());
+    Duration degradedFor = elapsed.isNegative() ? Duration.ZERO : elapsed;
     LOG.info("Rate limiting uses Redis again after {} without it", degradedFor);
-    for (RateLimitListener listener : listeners) {
-      try {
-        listener.onFallbackRecovered(degradedFor);
-      } catch (RuntimeException e) {
-        LOG.warn("RateLimitListener {} failed in onFallbackRecovered", listener, e);
-      }
-    }
+    tell("onFallbackRecovered", listener -> listener.onFallbackRecovered(degradedFor));
   }
 
   /** One period without Redis and the probe that ends it. */

@@ -151,6 +151,27 @@ class FallbackRateLimiterFaultTest {
   }
 
   @Test
+  void aListenerThatThrowsAnErrorDoesNotKeepTheLimiterFromReturningToRedis() {
+    try (FallbackRateLimiter limiter =
+        fallback().listener(FailingListener.throwingAnError()).probeInterval(Duration.ofMillis(200)).build()) {
+      awaitRedis(limiter, "at start");
+
+      server.kill();
+      decideUntilDegraded(limiter);
+      Waiting.awaitTrue(Duration.ofSeconds(5), "the listener told of the outage", () -> !listener.engaged.isEmpty());
+
+      server.restart();
+      awaitRedis(limiter, "after restart, though a listener threw an AssertionError");
+      Waiting.awaitTrue(Duration.ofSeconds(5), "the listener told of the recovery",
+          () -> !listener.recovered.isEmpty());
+    }
+    assertThat(listener.engaged).hasSize(1);
+    assertThat(listener.recovered).hasSize(1);
+    assertThat(logs.list).filteredOn(event -> event.getLevel() == Level.ERROR).singleElement()
+        .satisfies(event -> assertThat(event.getThrowableProxy().getClassName()).isEqualTo("java.lang.AssertionError"));
+  }
+
+  @Test
   void failsOpenOrClosedAsConfiguredAndRecoversEitherWay() {
     try (FallbackRateLimiter open = fallback().failureMode(FailureMode.FAIL_OPEN).failureThreshold(1)
             .probeInterval(Duration.ofMillis(200)).build();

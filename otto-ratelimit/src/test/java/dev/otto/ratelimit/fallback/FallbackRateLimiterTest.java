@@ -175,16 +175,23 @@ class FallbackRateLimiterTest {
 
   @Test
   void keepsDecidingWhenAListenerThrows() {
-    RateLimitListener broken = new RateLimitListener() {
-      @Override
-      public void onFallbackEngaged(Throwable cause) {
-        throw new IllegalStateException("listener bug");
-      }
-    };
-    try (FallbackRateLimiter limiter = fallback().listener(broken).failureThreshold(1).build()) {
+    try (FallbackRateLimiter limiter =
+        fallback().listener(FailingListener.throwingAnException()).failureThreshold(1).build()) {
       assertThat(limiter.tryAcquire("k", policy).backend()).isEqualTo(RateLimitBackend.LOCAL);
       assertThat(limiter.isDegraded()).isTrue();
       awaitEngaged();
+    }
+  }
+
+  @Test
+  void aListenerErrorNeverReachesTheRequestThatOpenedTheBreaker() {
+    ScheduledExecutorService shutDown = new ScheduledThreadPoolExecutor(1);
+    shutDown.shutdown(); // so the change is told on the request's thread
+    try (FallbackRateLimiter limiter = FallbackRateLimiter.builder().primary(deadRedis).clock(clock)
+        .listener(FailingListener.throwingAnError()).listener(listener).scheduler(shutDown).failureThreshold(1).build()) {
+      assertThat(limiter.tryAcquire("k", policy).backend()).isEqualTo(RateLimitBackend.LOCAL);
+      assertThat(limiter.isDegraded()).isTrue();
+      assertThat(listener.engaged).as("the listeners after the failing one").hasSize(1);
     }
   }
 
