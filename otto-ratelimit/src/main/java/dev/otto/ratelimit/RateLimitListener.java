@@ -30,6 +30,17 @@ public interface RateLimitListener {
   }
 
   /**
+   * Called once when the fallback limiter is closed while it decides without Redis: after
+   * {@link #onFallbackEngaged} and instead of {@link #onFallbackRecovered}, since a closed fallback stops
+   * probing and will never report a recovery. From then on it no longer counts as degraded. Not called
+   * when it is closed while using Redis.
+   *
+   * @param degradedFor how long decisions were made without Redis until the close
+   */
+  default void onFallbackLimiterClosed(Duration degradedFor) {
+  }
+
+  /**
    * Called after every script call of the Redis limiter, successful or not, including probes.
    *
    * @param latency time from sending the call to its completion or timeout

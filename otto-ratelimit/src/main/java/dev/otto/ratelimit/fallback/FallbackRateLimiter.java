@@ -68,7 +68,8 @@ import org.slf4j.LoggerFactory;
  * {@linkplain Builder#listener(RateLimitListener) listeners}, for example
  * {@code dev.otto.ratelimit.micrometer.RateLimiterMetrics}, on the {@linkplain Builder#scheduler probe
  * scheduler}'s thread, so that the request that opens the breaker does not wait for them, and in the
- * order the changes happened (given a scheduler of one thread, as the limiter's own is). A listener that
+ * order the changes happened (given a scheduler of one thread, as the limiter's own is). Closing the
+ * limiter while the breaker is open ends the outage for them too ({@link #close()}). A listener that
  * throws, even an {@link Error} such as {@link AssertionError}, is logged and changes nothing: the other
  * listeners are told all the same, probing starts, and nothing reaches a request.
  *
@@ -204,8 +205,12 @@ public final class FallbackRateLimiter implements RateLimiter, AutoCloseable {
 
   /**
    * Stops probing and shuts down the scheduler and the local limiter if this limiter created them. Neither
-   * the Redis limiter nor a scheduler or local limiter passed in is closed. Decisions remain possible.
-   * Idempotent.
+   * the Redis limiter nor a scheduler or local limiter passed in is closed. Decisions remain possible, and
+   * stay local if Redis was unavailable. Idempotent.
+   *
+   * <p>If the listeners were told of an outage and not yet of its end, they are told
+   * {@link RateLimitListener#onFallbackLimiterClosed} on the scheduler, after any change still to be told; an
+   * outage not yet told is then never told. Either way, a closed limiter does not count as degraded.
    */
   @Override
   public void close() {
@@ -217,8 +222,9 @@ public final class FallbackRateLimiter implements RateLimiter, AutoCloseable {
     if (current != null) {
       current.stopProbing();
     }
+    onScheduler(this::tellClosed);
     if (ownsScheduler) {
-      scheduler.shutdownNow();
+      scheduler.shutdown(); // not shutdownNow(), which would drop the telling queued before and just now
     }
   }
 
@@ -285,11 +291,15 @@ public final class FallbackRateLimiter implements RateLimiter, AutoCloseable {
   }
 
   private void announce(Outage started, int failures) {
+    if (closed) {
+      return; // closed before this outage was told: tellClosed tells no end of it, so nothing is told
+    }
     LOG.warn("Rate limiting without Redis ({} decisions) after {} failed call(s) in a row: {}; probing every {}",
         failureMode, failures, started.cause.getMessage(), probeInterval);
     try {
       tell("onFallbackEngaged", listener -> listener.onFallbackEngaged(started.cause));
     } finally {
+      started.announced = true;
       // Only the probe closes the breaker again, so no listener may keep it from starting. It starts after
       // the listeners, so that they hear of the outage before a probe can end it, whatever the scheduler.
       started.startProbing();
@@ -323,18 +333,30 @@ public final class FallbackRateLimiter implements RateLimiter, AutoCloseable {
    * breaker was open and one failure of the first decisions on Redis must not reopen it.
    */
   private void recover(Outage ended) {
-    if (outage.get() != ended) {
-      return;
+    if (outage.get() != ended || closed || !ended.end()) {
+      return; // a closed limiter tells of its close instead
     }
     consecutiveFailures.set(0);
-    if (!outage.compareAndSet(ended, null)) {
-      return;
-    }
+    outage.compareAndSet(ended, null); // succeeds: only the caller that ended this outage clears it
     ended.stopProbing();
-    Duration elapsed = Duration.between(ended.since, clock.instant());
-    Duration degradedFor = elapsed.isNegative() ? Duration.ZERO : elapsed;
+    Duration degradedFor = ended.duration();
     LOG.info("Rate limiting uses Redis again after {} without it", degradedFor);
     tell("onFallbackRecovered", listener -> listener.onFallbackRecovered(degradedFor));
+  }
+
+  /**
+   * Ends the current outage for the listeners when the limiter closes: they were told it began, and with
+   * probing stopped no recovery will tell them it ended, so a gauge fed by them would show this limiter as
+   * degraded for as long as it lives. The outage itself stays, so decisions after the close stay local.
+   */
+  private void tellClosed() {
+    Outage current = outage.get();
+    if (current == null || !current.announced || !current.end()) {
+      return;
+    }
+    Duration degradedFor = current.duration();
+    LOG.info("Rate limiter closed after {} without Redis", degradedFor);
+    tell("onFallbackLimiterClosed", listener -> listener.onFallbackLimiterClosed(degradedFor));
   }
 
   /** One period without Redis and the probe that ends it. */
@@ -342,12 +364,30 @@ public final class FallbackRateLimiter implements RateLimiter, AutoCloseable {
 
     final Instant since;
     final Throwable cause;
+    /** Whether the listeners were told it began, so that a close must tell them it ended. */
+    volatile boolean announced;
     private final AtomicBoolean probing = new AtomicBoolean();
+    private final AtomicBoolean ended = new AtomicBoolean();
     private volatile @Nullable ScheduledFuture<?> schedule;
 
     Outage(Instant since, Throwable cause) {
       this.since = since;
       this.cause = cause;
+    }
+
+    /**
+     * Returns {@code true} to the one caller that ends this outage, by recovery or by close, so the
+     * listeners hear of its end once even when the two race (as they can once the scheduler is shut down
+     * and both run on their callers' threads).
+     */
+    boolean end() {
+      return ended.compareAndSet(false, true);
+    }
+
+    /** How long decisions have been made without Redis. */
+    Duration duration() {
+      Duration elapsed = Duration.between(since, clock.instant());
+      return elapsed.isNegative() ? Duration.ZERO : elapsed;
     }
 
     void startProbing() {

@@ -29,7 +29,8 @@ import org.jspecify.annotations.Nullable;
  *       that falls back to the local one, the default, never shows one;
  *   <li>{@code otto.ratelimit.redis.latency} (timer, seconds; tag {@code outcome}=success|failure), fed as a
  *       listener of the Redis limiter;
- *   <li>{@code otto.ratelimit.fallback.active} (gauge, 1 while a fallback limiter decides without Redis) and
+ *   <li>{@code otto.ratelimit.fallback.active} (gauge, 1 while a fallback limiter decides without Redis, 0
+ *       again once it recovers or is closed) and
  *       {@code otto.ratelimit.fallback.transitions} (counter; tag {@code state}=engaged|recovered), fed as a
  *       listener of the fallback limiter.
  * </ul>
@@ -117,10 +118,23 @@ public final class RateLimiterMetrics implements RateLimitListener, MeterBinder 
   /** Counts the transition and sets {@code otto.ratelimit.fallback.active} back to 0. */
   @Override
   public void onFallbackRecovered(Duration degradedFor) {
-    active.updateAndGet(value -> Math.max(0, value - 1));
+    endActive();
     for (Meters meters : bound) {
       meters.recovered.increment();
     }
+  }
+
+  /**
+   * Sets {@code otto.ratelimit.fallback.active} back to 0 without counting a transition: Redis did not come
+   * back, but a closed limiter must not show as degraded for as long as these metrics live.
+   */
+  @Override
+  public void onFallbackLimiterClosed(Duration degradedFor) {
+    endActive();
+  }
+
+  private void endActive() {
+    active.updateAndGet(value -> Math.max(0, value - 1));
   }
 
   /** Records the script call in {@code otto.ratelimit.redis.latency}. */

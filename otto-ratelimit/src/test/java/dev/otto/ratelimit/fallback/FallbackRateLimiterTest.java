@@ -20,6 +20,7 @@ import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
@@ -235,6 +236,71 @@ class FallbackRateLimiterTest {
       assertThat(limiter.tryAcquire("k", policy).backend()).isEqualTo(RateLimitBackend.LOCAL);
     } finally {
       own.shutdownNow();
+    }
+  }
+
+  @Test
+  void aLimiterClosedWhileDegradedNoLongerShowsAsActiveInTheMetrics() {
+    MeterRegistry registry = new SimpleMeterRegistry();
+    RateLimiterMetrics metrics = new RateLimiterMetrics();
+    metrics.bindTo(registry);
+    FallbackRateLimiter limiter = fallback().listener(metrics).failureThreshold(1).build();
+    limiter.tryAcquire("k", policy);
+    awaitEngaged();
+    assertThat(registry.get("otto.ratelimit.fallback.active").gauge().value()).isEqualTo(1);
+
+    limiter.close();
+
+    Waiting.awaitTrue(Duration.ofSeconds(5), "the gauge back at 0 after close",
+        () -> registry.get("otto.ratelimit.fallback.active").gauge().value() == 0);
+    assertThat(registry.get("otto.ratelimit.fallback.transitions").tag("state", "recovered").counter().count())
+        .as("a close is no recovery").isZero();
+    assertThat(listener.recovered).isEmpty();
+    assertThat(listener.closed).hasSize(1);
+    assertThat(listener.threads).as("told on the probe thread, after the outage")
+        .containsExactly("otto-ratelimit-probe", "otto-ratelimit-probe");
+    assertThat(limiter.tryAcquire("k", policy).backend()).as("decisions after close stay local")
+        .isEqualTo(RateLimitBackend.LOCAL);
+  }
+
+  @Test
+  void aLimiterClosedOnRedisTellsNothing() throws Exception {
+    ScheduledThreadPoolExecutor scheduler = new ScheduledThreadPoolExecutor(1);
+    try {
+      fallback().scheduler(scheduler).build().close();
+      scheduler.shutdown();
+      assertThat(scheduler.awaitTermination(5, TimeUnit.SECONDS)).isTrue();
+      assertThat(listener.threads).isEmpty();
+    } finally {
+      scheduler.shutdownNow();
+    }
+  }
+
+  @Test
+  void anOutageTheLimiterWasClosedBeforeTellingIsNeverTold() throws Exception {
+    ScheduledThreadPoolExecutor scheduler = new ScheduledThreadPoolExecutor(1);
+    CountDownLatch release = new CountDownLatch(1);
+    try {
+      scheduler.execute(() -> awaitQuietly(release)); // holds back the announcement of the outage
+      FallbackRateLimiter limiter = fallback().scheduler(scheduler).failureThreshold(1).build();
+      limiter.tryAcquire("k", policy);
+      limiter.close();
+      release.countDown();
+      scheduler.shutdown();
+      assertThat(scheduler.awaitTermination(5, TimeUnit.SECONDS)).isTrue();
+
+      assertThat(listener.engaged).as("nothing that a close would have to take back").isEmpty();
+      assertThat(listener.closed).isEmpty();
+    } finally {
+      scheduler.shutdownNow();
+    }
+  }
+
+  private static void awaitQuietly(CountDownLatch latch) {
+    try {
+      latch.await(5, TimeUnit.SECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
     }
   }
 

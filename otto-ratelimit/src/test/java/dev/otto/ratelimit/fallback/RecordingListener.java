@@ -10,6 +10,7 @@ final class RecordingListener implements RateLimitListener {
 
   final List<Throwable> engaged = new CopyOnWriteArrayList<>();
   final List<Duration> recovered = new CopyOnWriteArrayList<>();
+  final List<Duration> closed = new CopyOnWriteArrayList<>();
   /** The threads that told of each change, in order. */
   final List<String> threads = new CopyOnWriteArrayList<>();
 
@@ -23,5 +24,11 @@ final class RecordingListener implements RateLimitListener {
   public void onFallbackRecovered(Duration degradedFor) {
     threads.add(Thread.currentThread().getName());
     recovered.add(degradedFor);
+  }
+
+  @Override
+  public void onFallbackLimiterClosed(Duration degradedFor) {
+    threads.add(Thread.currentThread().getName());
+    closed.add(degradedFor);
   }
 }

@@ -99,6 +99,18 @@ class RateLimiterMetricsTest {
   }
 
   @Test
+  void aFallbackClosedWhileEngagedIsNoLongerActiveButCountsNoTransition() {
+    metrics.bindTo(registry);
+    metrics.onFallbackEngaged(new RateLimiterUnavailableException("down", null));
+
+    metrics.onFallbackLimiterClosed(Duration.ofSeconds(3));
+
+    assertThat(registry.get("otto.ratelimit.fallback.active").gauge().value()).isZero();
+    assertThat(registry.get("otto.ratelimit.fallback.transitions").tag("state", "recovered").counter().count())
+        .isZero();
+  }
+
+  @Test
   void timesRedisCallsInSeconds() {
     metrics.bindTo(registry);
     metrics.onRedisCall(Duration.ofMillis(2), null);
