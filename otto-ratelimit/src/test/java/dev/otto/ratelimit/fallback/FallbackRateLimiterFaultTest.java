@@ -194,8 +194,13 @@ class FallbackRateLimiterFaultTest {
       server.restart();
       awaitRedis(open, "after restart (fail open)");
       awaitRedis(closed, "after restart (fail closed)");
+      // Recoveries are told on the probing thread, after the decision that saw Redis again. With a failure
+      // threshold of 1 and a 200 ms timeout, one slow call on the restarted server (on a shared machine)
+      // may open a breaker once more; every outage told must still end in a recovery told.
+      Waiting.awaitTrue(Duration.ofSeconds(5), "a recovery told for every outage told",
+          () -> listener.recovered.size() >= 2 && listener.recovered.size() == listener.engaged.size());
     }
-    assertThat(listener.engaged).hasSize(2);
-    assertThat(listener.recovered).hasSize(2);
+    assertThat(listener.engaged).hasSizeGreaterThanOrEqualTo(2);
+    assertThat(listener.closed).isEmpty();
   }
 }
