@@ -102,7 +102,15 @@ import org.slf4j.LoggerFactory;
  *   <li>5xx responses, a handler that throws, and a response made with {@code sendError} (whose body the
  *       container writes later, where it cannot be copied) are released;
  *   <li>a body larger than {@link Builder#maxStoredBody maxStoredBody} is sent to the client, not stored,
- *       and released, with a warning logged.
+ *       and released, with a warning logged;
+ *   <li>a response whose sending failed in a way the handler was told of (typically the client went away
+ *       and a write to the response's stream threw) is released, with one line logged at INFO, even when the
+ *       handler then returned normally (as Spring MVC does for a disconnected client): the handler may have
+ *       stopped writing, so the copy may be cut short. Like an oversized body or a handler that throws, the
+ *       handler ran but its whole response cannot be replayed, so a retry runs it again rather than receive
+ *       a truncated replay for the whole ttl. A failure the handler was not told of (the container's writer
+ *       hides them, or the connection drops after the handler returned) leaves the copy whole: it is stored
+ *       and replayed to the retry.
  * </ul>
  * Only a safe allow-list of headers is stored: {@code Content-Type}, {@code Content-Language},
  * {@code Content-Location}, {@code Location}, {@code ETag}, {@code Last-Modified}, {@code Cache-Control},
@@ -425,6 +433,11 @@ public final class IdempotencyFilter implements Filter {
       release(storeKey, owner, "status " + status + " is never stored");
     } else if (nonStored[status]) {
       release(storeKey, owner, "status " + status + " is configured not to be stored");
+    } else if (recording.sendFailure() != null) {
+      log.info("Response could not be sent in full ({}); the handler may have stopped writing, so it was not "
+          + "stored, and its idempotency key was released, so a retry runs the request again",
+          Objects.requireNonNull(recording.sendFailure()).toString());
+      release(storeKey, owner, null);
     } else if (recording.overflowed()) {
       log.warn("Response body of {} bytes exceeds maxStoredBody of {} bytes: it was sent but not stored, and its "
           + "idempotency key was released, so a retry runs the request again", recording.bytesWritten(),

@@ -30,7 +30,10 @@ import org.jspecify.annotations.Nullable;
  *
  * <p>Status and headers are read from the response afterwards. A {@code sendError} is noted: its body is
  * written later by the container's error handling, outside this wrapper, so such a response is never
- * stored. Not thread-safe, like the response it wraps.
+ * stored. So is a failure to send that the handler was told of (an {@code IOException} from the stream or
+ * {@code flushBuffer()}, {@code checkError()} true): the handler may then have stopped writing, so the copy
+ * may lack the rest of the body. The container's writer hides its failures, so a handler using it writes
+ * everything and its copy is whole. Not thread-safe, like the response it wraps.
  */
 final class RecordingResponse extends HttpServletResponseWrapper {
 
@@ -40,6 +43,7 @@ final class RecordingResponse extends HttpServletResponseWrapper {
   private boolean overflow;
   private long written;
   private boolean errorSent;
+  private @Nullable IOException sendFailure;
   private boolean localeSet;
   private @Nullable ServletOutputStream stream;
   private @Nullable PrintWriter writer;
@@ -159,6 +163,15 @@ final class RecordingResponse extends HttpServletResponseWrapper {
   }
 
   @Override
+  public void flushBuffer() throws IOException {
+    try {
+      super.flushBuffer();
+    } catch (IOException e) {
+      throw sendFailed(e);
+    }
+  }
+
+  @Override
   public void reset() {
     super.reset(); // throws when committed; then nothing was discarded
     heldContentLength = -1;
@@ -190,6 +203,24 @@ final class RecordingResponse extends HttpServletResponseWrapper {
     return errorSent;
   }
 
+  /**
+   * The first failure to send that the handler was told of, if any: the copy may then lack the rest of the
+   * body. Call {@link #finishCapture()} first.
+   */
+  @Nullable IOException sendFailure() {
+    return sendFailure;
+  }
+
+  /** Notes {@code failure} and returns it, to be rethrown to the handler. */
+  private IOException sendFailed(IOException failure) {
+    if (sendFailure == null) {
+      sendFailure = failure;
+    }
+    captured = new byte[0]; // free the copy at once; it will never be stored
+    size = 0;
+    return failure;
+  }
+
   /** Whether the body grew past the limit, so the copy is incomplete. Call {@link #finishCapture()} first. */
   boolean overflowed() {
     return overflow;
@@ -218,7 +249,7 @@ final class RecordingResponse extends HttpServletResponseWrapper {
 
   private void capture(int b) {
     written++;
-    if (overflow) {
+    if (overflow || sendFailure != null) {
       return;
     }
     if (size + 1 > maxCapture) {
@@ -231,7 +262,7 @@ final class RecordingResponse extends HttpServletResponseWrapper {
 
   private void capture(byte[] bytes, int offset, int count) {
     written += count;
-    if (overflow || count == 0) {
+    if (overflow || sendFailure != null || count == 0) {
       return;
     }
     if ((long) size + count > maxCapture) {
@@ -275,7 +306,10 @@ final class RecordingResponse extends HttpServletResponseWrapper {
     return current;
   }
 
-  /** Writes to the container's stream and to the copy. */
+  /**
+   * Writes to the container's stream and to the copy. A failed write (typically the client went away) is
+   * noted: the handler gets the exception and may stop, so the copy can no longer be trusted to be whole.
+   */
   private final class TeeOutputStream extends ServletOutputStream {
 
     private final ServletOutputStream target;
@@ -286,20 +320,32 @@ final class RecordingResponse extends HttpServletResponseWrapper {
 
     @Override
     public void write(int b) throws IOException {
-      target.write(b);
+      try {
+        target.write(b);
+      } catch (IOException e) {
+        throw sendFailed(e);
+      }
       capture(b);
     }
 
     @Override
     public void write(byte[] bytes, int offset, int count) throws IOException {
       Objects.checkFromIndexSize(offset, count, bytes.length);
-      target.write(bytes, offset, count);
+      try {
+        target.write(bytes, offset, count);
+      } catch (IOException e) {
+        throw sendFailed(e);
+      }
       capture(bytes, offset, count);
     }
 
     @Override
     public void flush() throws IOException {
-      target.flush();
+      try {
+        target.flush();
+      } catch (IOException e) {
+        throw sendFailed(e);
+      }
     }
 
     /**
@@ -360,9 +406,14 @@ final class RecordingResponse extends HttpServletResponseWrapper {
       this.target = target;
     }
 
+    /** Told of a failure, the handler may stop writing: noted like a failed stream write. */
     @Override
     public boolean checkError() {
-      return super.checkError() || target.checkError();
+      boolean error = super.checkError() || target.checkError();
+      if (error) {
+        sendFailed(new IOException("the container's writer reported an error to the handler"));
+      }
+      return error;
     }
   }
 }

@@ -20,11 +20,13 @@ import dev.otto.testsupport.Waiting;
 import io.micrometer.core.instrument.Timer;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import jakarta.servlet.AsyncContext;
+import jakarta.servlet.ServletOutputStream;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InterruptedIOException;
+import java.net.Socket;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
@@ -37,6 +39,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
@@ -395,6 +398,146 @@ class IdempotencyFilterTest {
       assertThat(logs.at(Level.WARN)).anySatisfy(event ->
           assertThat(event.getFormattedMessage()).contains("101 bytes").contains("maxStoredBody of 100 bytes"));
       assertThat(logs.allText()).doesNotContain(key);
+    }
+  }
+
+  /**
+   * The handler is told that the client went away (the stream throws, or the writer's {@code checkError()}
+   * turns true), stops writing and returns normally, as Spring MVC does for a disconnected client.
+   */
+  @ParameterizedTest
+  @ValueSource(booleans = {false, true})
+  void neverReplaysAResponseCutShortBecauseTheClientWentAway(boolean writer) throws Exception {
+    String chunk = "a".repeat(8192);
+    int chunks = 64; // far more than the container's buffer: most of the body is written after the reset
+    CountDownLatch clientGone = new CountDownLatch(1);
+    CountDownLatch firstDone = new CountDownLatch(1);
+    AtomicBoolean told = new AtomicBoolean();
+    server.handle((request, response) -> {
+      boolean first = executions.incrementAndGet() == 1;
+      response.setStatus(201);
+      response.setContentType("text/plain;charset=UTF-8");
+      try {
+        Writing out = writer ? Writing.of(response.getWriter()) : Writing.of(response.getOutputStream());
+        for (int i = 0; i < chunks && !told.get(); i++) {
+          told.set(!out.write(chunk));
+          if (first && i == 0) {
+            out.flush();
+            await(clientGone);
+          }
+        }
+      } catch (IOException e) {
+        told.set(true);
+      } finally {
+        if (first) {
+          firstDone.countDown();
+        }
+      }
+    });
+
+    try (CapturedLogs logs = CapturedLogs.of(IdempotencyFilter.class)) {
+      sendAndHangUp(PAYMENTS, PAYMENT);
+      clientGone.countDown();
+      await(firstDone);
+      boolean handlerWasTold = told.getAndSet(false);
+      awaitSettled();
+      HttpResponse<byte[]> retry = pay(PAYMENT);
+
+      assertThat(handlerWasTold).as("the handler learned that the client went away").isTrue();
+      assertThat(retry.statusCode()).isEqualTo(201);
+      assertThat(retry.body().length).isEqualTo(chunks * chunk.length());
+      assertThat(retry.headers().firstValue("Idempotent-Replayed")).isEmpty();
+      assertThat(executions).hasValue(2);
+      assertThat(logs.at(Level.INFO)).singleElement().satisfies(event ->
+          assertThat(event.getFormattedMessage()).contains("could not be sent in full"));
+      assertThat(logs.allText()).doesNotContain(key);
+    }
+  }
+
+  /** Writes text through the stream (which throws when sending fails) or the writer (which reports it). */
+  private interface Writing {
+
+    /** Writes {@code text}; returns {@code false} when the writer reports a failure. */
+    boolean write(String text) throws IOException;
+
+    void flush() throws IOException;
+
+    static Writing of(ServletOutputStream stream) {
+      return new Writing() {
+        @Override
+        public boolean write(String text) throws IOException {
+          stream.write(text.getBytes(UTF_8));
+          return true;
+        }
+
+        @Override
+        public void flush() throws IOException {
+          stream.flush();
+        }
+      };
+    }
+
+    static Writing of(java.io.PrintWriter writer) {
+      return new Writing() {
+        @Override
+        public boolean write(String text) {
+          writer.write(text);
+          return !writer.checkError();
+        }
+
+        @Override
+        public void flush() {
+          writer.flush();
+        }
+      };
+    }
+  }
+
+  @Test
+  void storesTheWholeResponseOfAWriterWhoseClientWentAwayBecauseTheHandlerWroteItAll() throws Exception {
+    server.use(filter().maxStoredBody(4 << 20).build());
+    String line = "a".repeat(8191) + "\n";
+    int lines = 64;
+    CountDownLatch clientGone = new CountDownLatch(1);
+    server.handle((request, response) -> {
+      boolean first = executions.incrementAndGet() == 1;
+      response.setStatus(201);
+      response.setContentType("text/plain;charset=UTF-8");
+      java.io.PrintWriter writer = response.getWriter();
+      for (int i = 0; i < lines; i++) {
+        writer.write(line); // the container's writer reports no failure: the handler writes everything
+        if (first && i == 0) {
+          writer.flush();
+          await(clientGone);
+        }
+      }
+    });
+
+    sendAndHangUp(PAYMENTS, PAYMENT);
+    clientGone.countDown();
+    Waiting.awaitTrue(Duration.ofSeconds(10), "the response to be stored",
+        () -> store.find(storeKey("", PAYMENTS, key)).map(IdempotencyRecord::state)
+            .orElse(null) == IdempotencyRecord.State.COMPLETED);
+    HttpResponse<byte[]> retry = pay(PAYMENT);
+
+    assertThat(retry.headers().firstValue("Idempotent-Replayed")).hasValue("true");
+    assertThat(text(retry)).isEqualTo(line.repeat(lines));
+    assertThat(executions).hasValue(1);
+  }
+
+  /**
+   * POSTs {@code body} with this test's key from a raw socket, reads the first bytes of the answer and
+   * resets the connection, as a client that gives up mid-response does.
+   */
+  private void sendAndHangUp(String path, String body) throws IOException {
+    byte[] bytes = body.getBytes(UTF_8);
+    String head = "POST " + path + " HTTP/1.1\r\nHost: localhost\r\nIdempotency-Key: " + key
+        + "\r\nContent-Type: application/json\r\nContent-Length: " + bytes.length + "\r\n\r\n";
+    try (Socket socket = new Socket("127.0.0.1", server.port())) {
+      socket.setSoTimeout(20_000);
+      socket.getOutputStream().write(concat(head.getBytes(StandardCharsets.US_ASCII), bytes));
+      assertThat(socket.getInputStream().read(new byte[64])).as("the first bytes of the answer").isPositive();
+      socket.setSoLinger(true, 0); // close with a reset, so the server's next writes fail at once
     }
   }
 

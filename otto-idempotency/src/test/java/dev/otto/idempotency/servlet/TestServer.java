@@ -93,6 +93,11 @@ final class TestServer implements AutoCloseable {
     }
   }
 
+  /** The port the server listens on, on 127.0.0.1, for tests that drive a raw socket. */
+  int port() {
+    return server.port();
+  }
+
   /** See {@link EmbeddedTomcat#raw}. */
   RawResponse raw(byte[] head) {
     return server.raw(head);
