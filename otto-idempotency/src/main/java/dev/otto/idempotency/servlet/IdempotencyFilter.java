@@ -199,6 +199,9 @@ public final class IdempotencyFilter implements Filter {
 
   private static final int MAX_BUFFER = Integer.MAX_VALUE - 16;
 
+  /** The request-body buffer's first size at most; it grows as bytes arrive. */
+  static final int FIRST_BODY_BUFFER = 8192;
+
   private final IdempotencyStore store;
   private final IdempotencyRule[] rules;
   private final Function<HttpServletRequest, @Nullable String> principal;
@@ -306,7 +309,7 @@ public final class IdempotencyFilter implements Filter {
       }
       return;
     }
-    BufferedBodyRequest body = readBody(request, declared, shadow);
+    BufferedBodyRequest body = readBody(request, declared, maxRequestBody, shadow);
     if (body == null) {
       rejectTooLarge(request, response);
       return;
@@ -689,26 +692,35 @@ public final class IdempotencyFilter implements Filter {
   }
 
   /**
-   * Reads the body, at most {@code maxRequestBody} bytes. Returns {@code null} when it is larger under an
-   * enforcing rule; under a shadow rule, a body marked {@code overLimit} whose request replays what was
-   * read followed by the rest.
+   * Reads the body, at most {@code limit} bytes. Returns {@code null} when it is larger under an enforcing
+   * rule; under a shadow rule, a body marked {@code overLimit} whose request replays what was read followed
+   * by the rest.
+   *
+   * <p>The buffer starts at {@link #FIRST_BODY_BUFFER} bytes at most, whatever {@code Content-Length}
+   * declares, and doubles as bytes arrive: a declared length costs the client nothing to send, so sizing the
+   * buffer by it would let connections that declare the limit and send one byte hold the limit each. When
+   * the buffer is full, one byte is read before growing it, so a body that fits exactly (the usual case with
+   * a declared length) is never copied.
    */
-  private @Nullable BufferedBodyRequest readBody(HttpServletRequest request, long declared, boolean shadow)
-      throws IOException {
+  static @Nullable BufferedBodyRequest readBody(HttpServletRequest request, long declared, int limit,
+      boolean shadow) throws IOException {
     if (declared == 0) {
       return new BufferedBodyRequest(request, new byte[0], 0, null);
     }
-    int limit = maxRequestBody;
-    byte[] buffer = new byte[declared > 0 ? (int) declared : Math.min(limit, 8192)];
+    long first = declared > 0 ? Math.min(declared, limit) : limit;
+    byte[] buffer = new byte[(int) Math.min(first, FIRST_BODY_BUFFER)];
     InputStream in = request.getInputStream();
     int length = 0;
-    while (true) {
+    while (length <= limit) {
       if (length == buffer.length) {
-        int next = length >= limit ? limit + 1 : (int) Math.min(limit, Math.max(1024L, 2L * length));
-        if (length > limit) {
+        int next = in.read();
+        if (next < 0) {
           break;
         }
-        buffer = Arrays.copyOf(buffer, next);
+        // Double, but never past the limit, except by the one byte that shows the body is over it.
+        buffer = Arrays.copyOf(buffer, length == limit ? limit + 1 : (int) Math.min(limit, 2L * length));
+        buffer[length++] = (byte) next;
+        continue;
       }
       int n = in.read(buffer, length, buffer.length - length);
       if (n < 0) {
@@ -865,7 +877,8 @@ public final class IdempotencyFilter implements Filter {
 
     /**
      * Sets the largest request body accepted under a rule; larger ones are answered {@code 413} (or, under a
-     * shadow rule, pass un-deduplicated). The body is held in memory while the request runs. Default 1 MiB.
+     * shadow rule, pass un-deduplicated). The body is held in memory while the request runs, in a buffer that
+     * grows with the bytes received, not with the {@code Content-Length} declared. Default 1 MiB.
      *
      * @param bytes 0 or more
      * @return this builder
