@@ -98,7 +98,9 @@ import org.slf4j.LoggerFactory;
  * <ul>
  *   <li>2xx, 3xx and 4xx responses are stored, except the statuses of
  *       {@link Builder#nonStoredStatuses nonStoredStatuses} (by default 401, 403, 408, 409 and 429, which
- *       depend on the moment or on credentials, not on the request);
+ *       depend on the moment or on credentials, not on the request). A redirect made with
+ *       {@code sendRedirect} is stored with the body the container sends: none, or what was written before it
+ *       when {@code clearBuffer} is {@code false}; never what is written after it;
  *   <li>5xx responses, a handler that throws, and a response made with {@code sendError} (whose body the
  *       container writes later, where it cannot be copied) are released;
  *   <li>a body larger than {@link Builder#maxStoredBody maxStoredBody} is sent to the client, not stored,

@@ -33,7 +33,13 @@ import org.jspecify.annotations.Nullable;
  * stored. So is a failure to send that the handler was told of (an {@code IOException} from the stream or
  * {@code flushBuffer()}, {@code checkError()} true): the handler may then have stopped writing, so the copy
  * may lack the rest of the body. The container's writer hides its failures, so a handler using it writes
- * everything and its copy is whole. Not thread-safe, like the response it wraps.
+ * everything and its copy is whole.
+ *
+ * <p>A {@code sendRedirect} is mirrored as the container carries it out: what was buffered is discarded from
+ * the copy too (unless the handler asked to keep it with {@code clearBuffer} false), and what is written
+ * afterwards, which the container ignores, is not copied. A body the container itself writes into a redirect
+ * (Tomcat's optional {@code sendRedirectBody} note) is not seen here, and not replayed. Not thread-safe, like
+ * the response it wraps.
  */
 final class RecordingResponse extends HttpServletResponseWrapper {
 
@@ -44,6 +50,7 @@ final class RecordingResponse extends HttpServletResponseWrapper {
   private long written;
   private boolean errorSent;
   private @Nullable IOException sendFailure;
+  private boolean redirected;
   private boolean localeSet;
   private @Nullable ServletOutputStream stream;
   private @Nullable PrintWriter writer;
@@ -163,6 +170,44 @@ final class RecordingResponse extends HttpServletResponseWrapper {
   }
 
   @Override
+  public void sendRedirect(String location) throws IOException {
+    super.sendRedirect(location);
+    redirected(true);
+  }
+
+  @Override
+  public void sendRedirect(String location, int status) throws IOException {
+    super.sendRedirect(location, status);
+    redirected(true);
+  }
+
+  @Override
+  public void sendRedirect(String location, boolean clearBuffer) throws IOException {
+    super.sendRedirect(location, clearBuffer);
+    redirected(clearBuffer);
+  }
+
+  @Override
+  public void sendRedirect(String location, int status, boolean clearBuffer) throws IOException {
+    super.sendRedirect(location, status, clearBuffer);
+    redirected(clearBuffer);
+  }
+
+  /**
+   * After a redirect the container sends what it kept of its buffer and ignores later writes (Tomcat suspends
+   * the response): the copy keeps what the client gets and stops.
+   */
+  private void redirected(boolean clearBuffer) {
+    if (clearBuffer) {
+      clearCapture();
+      captureWriter = null; // its pending characters were discarded with the container's buffer
+    } else {
+      finishCapture(); // characters written before the redirect are sent; later ones must not mix in
+    }
+    redirected = true;
+  }
+
+  @Override
   public void flushBuffer() throws IOException {
     try {
       super.flushBuffer();
@@ -181,6 +226,7 @@ final class RecordingResponse extends HttpServletResponseWrapper {
     captureWriter = null;
     writerCharset = null;
     errorSent = false;
+    redirected = false;
     localeSet = false;
   }
 
@@ -249,7 +295,7 @@ final class RecordingResponse extends HttpServletResponseWrapper {
 
   private void capture(int b) {
     written++;
-    if (overflow || sendFailure != null) {
+    if (overflow || sendFailure != null || redirected) {
       return;
     }
     if (size + 1 > maxCapture) {
@@ -262,7 +308,7 @@ final class RecordingResponse extends HttpServletResponseWrapper {
 
   private void capture(byte[] bytes, int offset, int count) {
     written += count;
-    if (overflow || sendFailure != null || count == 0) {
+    if (overflow || sendFailure != null || redirected || count == 0) {
       return;
     }
     if ((long) size + count > maxCapture) {

@@ -1023,6 +1023,39 @@ class IdempotencyFilterTest {
     assertThat(executions).hasValue(2);
   }
 
+  /**
+   * The container discards what was buffered before {@code sendRedirect} (unless told to keep it) and ignores
+   * what is written after it: the replay has the body the client got, not the handler's writes.
+   */
+  @ParameterizedTest
+  @ValueSource(strings = {"location", "location, 303", "location, false", "location, 307, false"})
+  void replaysARedirectWithTheBodyTheClientGot(String arguments) {
+    server.handle((request, response) -> {
+      executions.incrementAndGet();
+      response.setContentType("text/plain;charset=UTF-8");
+      response.getWriter().write("draft \u00fcber"); // still in the writer's buffers when the redirect comes
+      switch (arguments) {
+        case "location" -> response.sendRedirect("/done");
+        case "location, 303" -> response.sendRedirect("/done", 303);
+        case "location, false" -> response.sendRedirect("/done", false);
+        default -> response.sendRedirect("/done", 307, false);
+      }
+      response.getWriter().write("written after the redirect, never sent");
+      response.getWriter().flush();
+    });
+
+    HttpResponse<byte[]> first = pay(PAYMENT);
+    HttpResponse<byte[]> replay = pay(PAYMENT);
+
+    boolean kept = arguments.endsWith("false");
+    assertThat(text(first)).isEqualTo(kept ? "draft \u00fcber" : "");
+    assertThat(replay.statusCode()).isEqualTo(first.statusCode());
+    assertThat(replay.headers().firstValue("Location")).isEqualTo(first.headers().firstValue("Location"));
+    assertThat(replay.body()).isEqualTo(first.body());
+    assertThat(replay.headers().firstValue("Idempotent-Replayed")).hasValue("true");
+    assertThat(executions).hasValue(1);
+  }
+
   @Test
   void feedsTheMetricsWithOutcomesAndStoreLatency() {
     IdempotencyMetrics metrics = new IdempotencyMetrics();
