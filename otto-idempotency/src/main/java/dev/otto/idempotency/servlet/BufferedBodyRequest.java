@@ -5,6 +5,7 @@ import jakarta.servlet.ServletInputStream;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletRequestWrapper;
 import java.io.BufferedReader;
+import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.InputStreamReader;
@@ -15,6 +16,7 @@ import java.nio.charset.IllegalCharsetNameException;
 import java.nio.charset.StandardCharsets;
 import java.nio.charset.UnsupportedCharsetException;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collections;
 import java.util.Enumeration;
 import java.util.LinkedHashMap;
@@ -34,18 +36,32 @@ import org.jspecify.annotations.Nullable;
  * like the container, ISO-8859-1 when there is none. Multipart bodies are not parsed here: handlers of
  * multipart requests under an idempotency rule must read the stream.
  *
+ * <p>When a shadow rule stopped buffering at the limit, asking for a parameter reads the rest of the form
+ * into memory first, as the container would have, unless the handler has already taken the stream or
+ * reader (then, like the container, only the query string's parameters are returned). Like Tomcat with its
+ * default {@code maxPostSize}, a form of more than {@link #MAX_OVERSIZED_FORM} bytes is not parsed:
+ * {@code getParameter} throws an {@link IllegalStateException}.
+ *
  * <p>Not thread-safe, like the request it wraps.
  */
 final class BufferedBodyRequest extends HttpServletRequestWrapper {
 
   private static final String FORM = "application/x-www-form-urlencoded";
 
+  /**
+   * The largest form read past the filter's limit to parse it: Tomcat's default {@code maxPostSize} (and
+   * Spring Boot's {@code server.tomcat.max-http-form-post-size}), so a shadow rule holds no more of a form in
+   * memory than the container would by default.
+   */
+  static final int MAX_OVERSIZED_FORM = 2 * 1024 * 1024;
+
   /** The buffered body bytes; only the first {@link #length} count. */
   final byte[] body;
   final int length;
   /** Whether a shadow rule stopped buffering at the limit; the handler still reads the whole body. */
   boolean overLimit;
-  private final @Nullable InputStream rest;
+  /** What the filter left unread; replaced by the bytes read to parse an oversized form. */
+  private @Nullable InputStream rest;
   private @Nullable ServletInputStream stream;
   private @Nullable BufferedReader reader;
   private @Nullable Map<String, String[]> parameters;
@@ -133,7 +149,7 @@ final class BufferedBodyRequest extends HttpServletRequestWrapper {
 
   private Map<String, String[]> parseParameters() {
     Map<String, String[]> containers = super.getParameterMap();
-    if (!isForm(getContentType()) || rest != null || length == 0) {
+    if (!isForm(getContentType()) || length == 0 || (rest != null && (stream != null || reader != null))) {
       return containers; // nothing of ours to add (the container parsed the query string, or a consumed form)
     }
     Charset charset;
@@ -142,9 +158,16 @@ final class BufferedBodyRequest extends HttpServletRequestWrapper {
     } catch (UnsupportedEncodingException e) {
       return containers; // like the container: an unknown encoding yields no body parameters
     }
+    byte[] bytes = body;
+    int count = length;
+    if (rest != null) {
+      bytes = readOversizedForm(rest);
+      count = bytes.length;
+      rest = new ByteArrayInputStream(bytes, length, count - length); // the handler may still read the body
+    }
     Map<String, List<String>> merged = new LinkedHashMap<>();
     containers.forEach((name, values) -> merged.computeIfAbsent(name, n -> new ArrayList<>()).addAll(List.of(values)));
-    String form = new String(body, 0, length, StandardCharsets.ISO_8859_1); // percent-encoded: ASCII
+    String form = new String(bytes, 0, count, StandardCharsets.ISO_8859_1); // percent-encoded: ASCII
     for (String pair : form.split("&")) {
       if (pair.isEmpty()) {
         continue;
@@ -161,6 +184,23 @@ final class BufferedBodyRequest extends HttpServletRequestWrapper {
     Map<String, String[]> result = new LinkedHashMap<>();
     merged.forEach((name, values) -> result.put(name, values.toArray(new String[0])));
     return Collections.unmodifiableMap(result);
+  }
+
+  /** The buffered bytes followed by the rest of the body, at most {@link #MAX_OVERSIZED_FORM} in all. */
+  private byte[] readOversizedForm(InputStream unread) {
+    byte[] more;
+    try {
+      more = unread.readNBytes(Math.max(0, MAX_OVERSIZED_FORM + 1 - length)); // none when the limit is higher
+    } catch (IOException e) {
+      throw new IllegalStateException("The form parameters could not be read: the request body failed", e);
+    }
+    if (length + more.length > MAX_OVERSIZED_FORM) {
+      throw new IllegalStateException("The form parameters were not parsed: the body is larger than "
+          + MAX_OVERSIZED_FORM + " bytes; read such a body through getInputStream()");
+    }
+    byte[] whole = Arrays.copyOf(body, length + more.length);
+    System.arraycopy(more, 0, whole, length, more.length);
+    return whole;
   }
 
   private static String decode(String encoded, Charset charset) {

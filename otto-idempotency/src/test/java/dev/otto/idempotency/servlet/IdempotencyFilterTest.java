@@ -32,6 +32,7 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
@@ -767,6 +768,60 @@ class IdempotencyFilterTest {
     assertThat(withoutToken.statusCode()).isEqualTo(400);
     assertThat(problem(withoutToken).get("detail").asString()).contains("I-Twilio-Idempotency-Token");
     assertThat(executions).hasValue(1);
+  }
+
+  @Test
+  void showsTheHandlerTheParametersOfAChunkedFormLargerThanMaxRequestBodyUnderAShadowRule() {
+    List<String> seen = new ArrayList<>();
+    server.handle((request, response) -> {
+      executions.incrementAndGet();
+      seen.add(request.getParameter("From") + "|" + Arrays.toString(request.getParameterValues("Body")) + "|"
+          + request.getParameter("source") + "|" + request.getParameterMap().keySet());
+      response.setStatus(204);
+    });
+    byte[] form = "From=%2B15551234567&Body=hello+world%2C+this+is+long&Body=again".getBytes(UTF_8);
+
+    postChunkedFormUnderAShadowRuleAndOutsideEveryRule(16, "?source=sms", form);
+
+    assertThat(seen).containsExactly(
+        "+15551234567|[hello world, this is long, again]|sms|[source, From, Body]",
+        "+15551234567|[hello world, this is long, again]|sms|[source, From, Body]");
+  }
+
+  @ParameterizedTest
+  @ValueSource(ints = {16, 3 << 20}) // below and above the size up to which a form is parsed
+  void refusesToParseAChunkedFormTooLargeForTheContainerUnderAShadowRuleAsTheContainerDoes(int maxRequestBody) {
+    List<String> seen = new ArrayList<>();
+    server.handle((request, response) -> {
+      try {
+        seen.add("parsed " + request.getParameterMap().keySet());
+      } catch (IllegalStateException e) { // Tomcat's InvalidParameterException is one
+        seen.add("refused");
+      }
+      response.setStatus(204);
+    });
+    byte[] form = ("a=1&b=" + "x".repeat(Math.max(maxRequestBody, BufferedBodyRequest.MAX_OVERSIZED_FORM)))
+        .getBytes(UTF_8);
+
+    postChunkedFormUnderAShadowRuleAndOutsideEveryRule(maxRequestBody, "", form);
+
+    assertThat(seen).containsExactly("refused", "refused");
+  }
+
+  /**
+   * POSTs {@code form} without a length, so that the filter reads past its limit before it knows the body is
+   * too large: first under a shadow rule with {@code maxRequestBody}, then where no rule applies.
+   */
+  private void postChunkedFormUnderAShadowRuleAndOutsideEveryRule(int maxRequestBody, String query, byte[] form) {
+    server.use(IdempotencyFilter.builder().store(store).maxRequestBody(maxRequestBody)
+        .rule(IdempotencyRule.builder().path(PAYMENTS).shadow(true).build()).build());
+    for (String path : List.of(PAYMENTS, "/outside-every-rule")) {
+      server.send(server.request(path + query)
+          .header("Content-Type", "application/x-www-form-urlencoded")
+          .header("Idempotency-Key", key)
+          .POST(HttpRequest.BodyPublishers.ofInputStream(() -> new ByteArrayInputStream(form)))
+          .build());
+    }
   }
 
   @Test
