@@ -28,8 +28,12 @@ import org.jspecify.annotations.Nullable;
 /**
  * The request as the handler sees it after the filter read its body: {@link #getInputStream()} and
  * {@link #getReader()} replay the buffered bytes (followed by the unread rest, when a shadow rule stopped
- * buffering at the limit), and for {@code application/x-www-form-urlencoded} bodies the parameter methods
- * return the query string's parameters followed by the body's, as the container would have.
+ * buffering at the limit), and for {@code POST} requests with {@code application/x-www-form-urlencoded}
+ * bodies the parameter methods return the query string's parameters followed by the body's, as the
+ * container would have (the container also withholds them from a handler that read the stream first; here
+ * they stay available, except past a shadow rule's limit, below). Other methods' form bodies are left to
+ * the handler, as the Servlet specification and Tomcat's default {@code parseBodyMethods} leave them
+ * (Spring's {@code FormContentFilter} parses them from the stream, which replays them).
  *
  * <p>The container cannot parse form parameters itself any more: it reads them from its own input buffer,
  * which the filter has drained. So the form body is parsed here, with the request's character encoding or,
@@ -47,6 +51,9 @@ import org.jspecify.annotations.Nullable;
 final class BufferedBodyRequest extends HttpServletRequestWrapper {
 
   private static final String FORM = "application/x-www-form-urlencoded";
+
+  /** The only method whose form body the container parses (Tomcat's default {@code parseBodyMethods}). */
+  private static final String PARSED_METHOD = "POST";
 
   /**
    * The largest form read past the filter's limit to parse it: Tomcat's default {@code maxPostSize} (and
@@ -149,7 +156,8 @@ final class BufferedBodyRequest extends HttpServletRequestWrapper {
 
   private Map<String, String[]> parseParameters() {
     Map<String, String[]> containers = super.getParameterMap();
-    if (!isForm(getContentType()) || length == 0 || (rest != null && (stream != null || reader != null))) {
+    if (!PARSED_METHOD.equals(getMethod()) || !isForm(getContentType()) || length == 0
+        || (rest != null && (stream != null || reader != null))) {
       return containers; // nothing of ours to add (the container parsed the query string, or a consumed form)
     }
     Charset charset;

@@ -69,8 +69,9 @@ import org.slf4j.LoggerFactory;
  *   <li>The body is read into memory, at most {@link Builder#maxRequestBody maxRequestBody} bytes; a larger
  *       one is answered {@code 413} ({@code …/request-too-large}) without running the handler. The handler
  *       reads the same bytes again through {@code getInputStream()} or {@code getReader()}, and the
- *       parameters of a form body ({@code application/x-www-form-urlencoded}, as webhooks such as Twilio's
- *       send) through {@code getParameter}.
+ *       parameters of a {@code POST}ed form body ({@code application/x-www-form-urlencoded}, as webhooks such
+ *       as Twilio's send) through {@code getParameter}; like the container, the filter parses no other
+ *       method's form body.
  *   <li>The store key is a SHA-256 over the length-prefixed principal, method, path and key, so two
  *       principals (or two paths) never share a record and nobody can replay another user's response. The
  *       principal comes from {@link Builder#principal}, by default {@code getUserPrincipal().getName()};

@@ -771,6 +771,27 @@ class IdempotencyFilterTest {
   }
 
   @Test
+  void leavesTheFormBodyOfAPatchUnparsedAsTheContainerDoes() {
+    List<String> seen = new ArrayList<>();
+    server.handle((request, response) -> {
+      seen.add(request.getParameter("a") + "|" + request.getParameterMap().keySet() + "|"
+          + new String(request.getInputStream().readAllBytes(), UTF_8));
+      response.setStatus(204);
+    });
+
+    for (String path : List.of(PAYMENTS, "/outside-every-rule")) {
+      server.send(server.request(path + "?q=1")
+          .header("Content-Type", "application/x-www-form-urlencoded")
+          .header("Idempotency-Key", key)
+          .method("PATCH", HttpRequest.BodyPublishers.ofString("a=1"))
+          .build());
+    }
+
+    assertThat(seen).containsExactly("null|[q]|a=1", "null|[q]|a=1");
+    assertThat(listener.outcomes()).containsExactly(Outcome.EXECUTED);
+  }
+
+  @Test
   void showsTheHandlerTheParametersOfAChunkedFormLargerThanMaxRequestBodyUnderAShadowRule() {
     List<String> seen = new ArrayList<>();
     server.handle((request, response) -> {
