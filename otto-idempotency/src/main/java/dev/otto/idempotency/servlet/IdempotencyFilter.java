@@ -107,13 +107,13 @@ import org.slf4j.LoggerFactory;
  *   <li>a body larger than {@link Builder#maxStoredBody maxStoredBody} is sent to the client, not stored,
  *       and released, with a warning logged;
  *   <li>a response whose sending failed in a way the handler was told of (typically the client went away
- *       and a write to the response's stream threw) is released, with one line logged at INFO, even when the
- *       handler then returned normally (as Spring MVC does for a disconnected client): the handler may have
- *       stopped writing, so the copy may be cut short. Like an oversized body or a handler that throws, the
- *       handler ran but its whole response cannot be replayed, so a retry runs it again rather than receive
- *       a truncated replay for the whole ttl. A failure the handler was not told of (the container's writer
- *       hides them, or the connection drops after the handler returned) leaves the copy whole: it is stored
- *       and replayed to the retry.
+ *       and a write to the response's stream threw) is neither stored nor released, with a warning logged,
+ *       even when the handler then returned normally (as Spring MVC does for a disconnected client): the
+ *       handler may have stopped writing, so the copy may be cut short, and the client that went away is the
+ *       one that retries. As when the store fails after the handler ran, the key stays claimed until the
+ *       {@link Builder#lease lease} runs out (retries get {@code 409}), then a retry runs the request again.
+ *       A failure the handler was not told of (the container's writer hides them, or the connection drops
+ *       after the handler returned) leaves the copy whole: it is stored and replayed to the retry.
  * </ul>
  * Only a safe allow-list of headers is stored: {@code Content-Type}, {@code Content-Language},
  * {@code Content-Location}, {@code Location}, {@code ETag}, {@code Last-Modified}, {@code Cache-Control},
@@ -440,10 +440,12 @@ public final class IdempotencyFilter implements Filter {
     } else if (nonStored[status]) {
       release(storeKey, owner, "status " + status + " is configured not to be stored");
     } else if (recording.sendFailure() != null) {
-      log.info("Response could not be sent in full ({}); the handler may have stopped writing, so it was not "
-          + "stored, and its idempotency key was released, so a retry runs the request again",
-          Objects.requireNonNull(recording.sendFailure()).toString());
-      release(storeKey, owner, null);
+      // Neither stored (the copy may be cut short) nor released: the handler ran, and a client that went
+      // away is the very client that retries, which must not run a payment again at once.
+      log.warn("Response could not be sent in full ({}); the handler may have stopped writing, so it was not "
+          + "stored, and its idempotency key stays claimed until the lease of {} runs out: retries get 409 until "
+          + "then, and a retry after it runs the request again",
+          Objects.requireNonNull(recording.sendFailure()).toString(), lease);
     } else if (recording.overflowed()) {
       log.warn("Response body of {} bytes exceeds maxStoredBody of {} bytes: it was sent but not stored, and its "
           + "idempotency key was released, so a retry runs the request again", recording.bytesWritten(),
