@@ -9,6 +9,7 @@ import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.InputStreamReader;
+import java.io.SequenceInputStream;
 import java.io.UnsupportedEncodingException;
 import java.net.URLDecoder;
 import java.nio.charset.Charset;
@@ -72,6 +73,8 @@ final class BufferedBodyRequest extends HttpServletRequestWrapper {
   private @Nullable ServletInputStream stream;
   private @Nullable BufferedReader reader;
   private @Nullable Map<String, String[]> parameters;
+  /** Why an oversized form was not parsed, once it was refused. */
+  private @Nullable IllegalStateException formRefusal;
 
   BufferedBodyRequest(HttpServletRequest request, byte[] body, int length, @Nullable InputStream rest) {
     super(request);
@@ -194,17 +197,27 @@ final class BufferedBodyRequest extends HttpServletRequestWrapper {
     return Collections.unmodifiableMap(result);
   }
 
-  /** The buffered bytes followed by the rest of the body, at most {@link #MAX_OVERSIZED_FORM} in all. */
+  /**
+   * The buffered bytes followed by the rest of the body, at most {@link #MAX_OVERSIZED_FORM} in all. When the
+   * form is refused, what was read is put back in front of the rest, so the stream still replays the whole
+   * body, and every later parameter call is refused the same way.
+   */
   private byte[] readOversizedForm(InputStream unread) {
+    if (formRefusal != null) {
+      throw formRefusal;
+    }
     byte[] more;
     try {
       more = unread.readNBytes(Math.max(0, MAX_OVERSIZED_FORM + 1 - length)); // none when the limit is higher
     } catch (IOException e) {
-      throw new IllegalStateException("The form parameters could not be read: the request body failed", e);
+      formRefusal = new IllegalStateException("The form parameters could not be read: the request body failed", e);
+      throw formRefusal;
     }
     if (length + more.length > MAX_OVERSIZED_FORM) {
-      throw new IllegalStateException("The form parameters were not parsed: the body is larger than "
+      rest = new SequenceInputStream(new ByteArrayInputStream(more), unread);
+      formRefusal = new IllegalStateException("The form parameters were not parsed: the body is larger than "
           + MAX_OVERSIZED_FORM + " bytes; read such a body through getInputStream()");
+      throw formRefusal;
     }
     byte[] whole = Arrays.copyOf(body, length + more.length);
     System.arraycopy(more, 0, whole, length, more.length);

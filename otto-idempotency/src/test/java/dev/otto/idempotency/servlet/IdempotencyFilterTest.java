@@ -26,6 +26,7 @@ import jakarta.servlet.http.HttpServletResponse;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InterruptedIOException;
+import java.io.OutputStream;
 import java.net.Socket;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
@@ -814,11 +815,22 @@ class IdempotencyFilterTest {
   @ValueSource(ints = {16, 3 << 20}) // below and above the size up to which a form is parsed
   void refusesToParseAChunkedFormTooLargeForTheContainerUnderAShadowRuleAsTheContainerDoes(int maxRequestBody) {
     List<String> seen = new ArrayList<>();
+    List<Long> bodyUnderTheRule = new ArrayList<>();
     server.handle((request, response) -> {
       try {
         seen.add("parsed " + request.getParameterMap().keySet());
       } catch (IllegalStateException e) { // Tomcat's InvalidParameterException is one
         seen.add("refused");
+      }
+      if (request.getRequestURI().equals(PAYMENTS)) {
+        // Refused again the same way, and the body is still whole for the handler to read.
+        try {
+          request.getParameter("a");
+          seen.add("parsed on the second call");
+        } catch (IllegalStateException e) {
+          seen.add("refused again");
+        }
+        bodyUnderTheRule.add(request.getInputStream().transferTo(OutputStream.nullOutputStream()));
       }
       response.setStatus(204);
     });
@@ -827,7 +839,8 @@ class IdempotencyFilterTest {
 
     postChunkedFormUnderAShadowRuleAndOutsideEveryRule(maxRequestBody, "", form);
 
-    assertThat(seen).containsExactly("refused", "refused");
+    assertThat(seen).containsExactly("refused", "refused again", "refused");
+    assertThat(bodyUnderTheRule).containsExactly((long) form.length);
   }
 
   /**
