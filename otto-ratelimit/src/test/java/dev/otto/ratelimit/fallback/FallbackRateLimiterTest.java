@@ -247,7 +247,9 @@ class FallbackRateLimiterTest {
     FallbackRateLimiter limiter = fallback().listener(metrics).failureThreshold(1).build();
     limiter.tryAcquire("k", policy);
     awaitEngaged();
-    assertThat(registry.get("otto.ratelimit.fallback.active").gauge().value()).isEqualTo(1);
+    // The metrics are told after the recording listener, on the probe thread.
+    Waiting.awaitTrue(Duration.ofSeconds(5), "the gauge at 1 while degraded",
+        () -> registry.get("otto.ratelimit.fallback.active").gauge().value() == 1);
 
     limiter.close();
 

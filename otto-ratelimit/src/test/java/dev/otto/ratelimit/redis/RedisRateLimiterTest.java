@@ -362,7 +362,6 @@ class RedisRateLimiterTest {
             .hasMessageContaining("did not answer the rate-limit script within PT4S");
         // A whole timeout for the EVAL would end after about 7 s.
         assertThat(Duration.ofNanos(System.nanoTime() - started)).isLessThan(Duration.ofMillis(5_500));
-        assertThat(calls("eval")).isPositive();
       } finally {
         redis.dispatch(CommandType.CLIENT, new StatusOutput<>(StringCodec.UTF8),
             new CommandArgs<>(StringCodec.UTF8).add("UNPAUSE"));
@@ -381,9 +380,18 @@ class RedisRateLimiterTest {
             .commandTimeout(Duration.ofSeconds(10)).build()) {
           doomed.kill();
           Waiting.awaitTrue(Duration.ofSeconds(5), "the connection to notice", () -> !connection.isOpen());
-          CompletableFuture<RateLimitDecision> waiting =
-              CompletableFuture.supplyAsync(() -> limiter.tryAcquire("k", policy));
-          Waiting.awaitElapsed(Duration.ofMillis(300)); // the call is buffered, waiting for a reconnect
+          CompletableFuture<RateLimitDecision> waiting = new CompletableFuture<>();
+          Thread caller = new Thread(() -> {
+            try {
+              waiting.complete(limiter.tryAcquire("k", policy));
+            } catch (RuntimeException e) {
+              waiting.completeExceptionally(e);
+            }
+          });
+          caller.start();
+          // Parked in its timed wait: the call was dispatched, and is buffered, waiting for a reconnect.
+          Waiting.awaitTrue(Duration.ofSeconds(5), "the caller to wait for its call",
+              () -> caller.getState() == Thread.State.TIMED_WAITING);
 
           connection.close(); // Lettuce cancels what it buffered
 
