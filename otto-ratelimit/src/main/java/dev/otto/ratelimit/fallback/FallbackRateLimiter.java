@@ -210,7 +210,8 @@ public final class FallbackRateLimiter implements RateLimiter, AutoCloseable {
    *
    * <p>If the listeners were told of an outage and not yet of its end, they are told
    * {@link RateLimitListener#onFallbackLimiterClosed} on the scheduler, after any change still to be told; an
-   * outage not yet told is then never told. Either way, a closed limiter does not count as degraded.
+   * outage not yet told is then never told. Either way, the listeners no longer count a closed limiter as
+   * degraded ({@link #isDegraded()} still says whether its decisions are local).
    */
   @Override
   public void close() {

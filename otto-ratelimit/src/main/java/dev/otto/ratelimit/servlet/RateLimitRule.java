@@ -45,6 +45,8 @@ import org.jspecify.annotations.Nullable;
  * would spend the quota twice for one call, and a {@code 429} to it lacks the CORS header fields, so the
  * browser would report a CORS error instead of the limit. A rule that lists {@code OPTIONS} matches
  * preflights too; an {@code OPTIONS} request without those two fields is matched like any other method.
+ * Any client can send those two fields, so a servlet that does real work on {@code OPTIONS} should list it
+ * (Spring MVC answers preflights itself, without calling handlers).
  *
  * <h2>Policies shared between rules</h2>
  * Several rules may check one policy, for example with different paths or keys; they then share its state

@@ -22,6 +22,9 @@ final class ProblemExceptionStatusAdvice {
 
   @ExceptionHandler(ProblemException.class)
   void answerWithItsStatus(ProblemException exception, HttpServletResponse response) throws IOException {
+    if (response.isCommitted()) {
+      throw exception; // too late for a status, as for Spring MVC's own handling
+    }
     response.sendError(exception.problem().status());
   }
 }
