@@ -79,8 +79,8 @@ import org.slf4j.LoggerFactory;
  *       method, path, query string, the rule's {@link IdempotencyRule.Builder#fingerprintHeaders
  *       fingerprint headers} and the body.
  *   <li>The key is {@linkplain IdempotencyStore#claim claimed} for the {@link Builder#lease lease}. If the
- *       store fails or times out: {@code 503} ({@code …/store-unavailable}) and the handler does
- *       <em>not</em> run. Otherwise:
+ *       store fails or times out: {@code 503} ({@code …/store-unavailable}, with {@code Retry-After: 1})
+ *       and the handler does <em>not</em> run. Otherwise:
  *       <ul>
  *         <li>new key (or a lease that ran out: the previous attempt crashed or hung): the handler runs and
  *             its response is stored as described below;
@@ -343,6 +343,8 @@ public final class IdempotencyFilter implements Filter {
       if (shadow) {
         pass(request, response, chain, Outcome.REJECTED);
       } else {
+        // How long the store stays down is unknown: the shortest hint, which clients' own backoff stretches.
+        response.setHeader("Retry-After", "1");
         reject(request, response, Problem.builder(503).type(STORE_UNAVAILABLE_TYPE)
             .title("Idempotency store unavailable")
             .detail("The request was not processed because its idempotency key cannot be checked right now; "

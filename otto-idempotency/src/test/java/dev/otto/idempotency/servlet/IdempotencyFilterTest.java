@@ -632,6 +632,7 @@ class IdempotencyFilterTest {
       HttpResponse<byte[]> response = pay(PAYMENT);
 
       assertThat(response.statusCode()).isEqualTo(503);
+      assertThat(response.headers().firstValue("Retry-After")).hasValue("1");
       JsonNode problem = problem(response);
       assertThat(problem.get("type").asString())
           .isEqualTo("https://otto.dev/problems/idempotency-store-unavailable");
