@@ -17,12 +17,13 @@ import dev.otto.spring.ratelimit.OttoRateLimitAutoConfiguration;
 import dev.otto.spring.ratelimit.RateLimitContexts;
 import dev.otto.testsupport.RedisClusterProcesses;
 import dev.otto.testsupport.TestServices;
+import dev.otto.testsupport.Waiting;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.time.Duration;
 import java.util.UUID;
-import java.util.concurrent.locks.LockSupport;
+import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.springframework.boot.test.context.runner.WebApplicationContextRunner;
@@ -231,14 +232,12 @@ class OttoRateLimitAutoConfigurationTest {
    */
   private static RateLimitDecision awaitRedis(RateLimiter limiter, String key) {
     RateLimitPolicy policy = RateLimitPolicy.of("p", 1_000, Duration.ofSeconds(10));
-    long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
-    RateLimitDecision decision = limiter.tryAcquire(key, policy);
-    while (decision.backend() != RateLimitBackend.REDIS && System.nanoTime() < deadline) {
-      LockSupport.parkNanos(Duration.ofMillis(50).toNanos());
-      decision = limiter.tryAcquire(key, policy);
-    }
-    assertThat(decision.backend()).as("decided on Redis within 10 s").isEqualTo(RateLimitBackend.REDIS);
-    return decision;
+    AtomicReference<RateLimitDecision> decision = new AtomicReference<>();
+    Waiting.awaitTrue(Duration.ofSeconds(10), "a decision on Redis", () -> {
+      decision.set(limiter.tryAcquire(key, policy));
+      return decision.get().backend() == RateLimitBackend.REDIS;
+    });
+    return decision.get();
   }
 
   @Test

@@ -6,6 +6,7 @@ import dev.otto.demo.OttoDemoApplication;
 import dev.otto.demo.faults.TcpProxy.Fault;
 import dev.otto.testsupport.PostgresEndpoint;
 import dev.otto.testsupport.TestServices;
+import dev.otto.testsupport.Waiting;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -21,7 +22,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.locks.LockSupport;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -244,13 +244,13 @@ class PostgresUnreachableTest {
     boolean holds() throws Exception;
   }
 
-  private static void await(String what, Probe probe) throws Exception {
-    long deadline = System.nanoTime() + PATIENCE.toNanos();
-    while (!probe.holds()) {
-      if (System.nanoTime() - deadline > 0) {
-        throw new AssertionError("timed out after " + PATIENCE + " waiting until " + what);
+  private static void await(String what, Probe probe) {
+    Waiting.awaitTrue(PATIENCE, what, () -> {
+      try {
+        return probe.holds();
+      } catch (Exception e) {
+        throw new AssertionError("failed while waiting until " + what, e);
       }
-      LockSupport.parkNanos(Duration.ofMillis(50).toNanos());
-    }
+    });
   }
 }
