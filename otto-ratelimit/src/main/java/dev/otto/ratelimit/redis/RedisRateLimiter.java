@@ -712,7 +712,7 @@ public final class RedisRateLimiter implements RateLimiter, AutoCloseable {
      * timeout of its own, so without a timer of ours one is armed for the rest.
      */
     private void reload(StatefulConnection<String, String> connection) {
-      long left = commandTimeoutNanos - (System.nanoTime() - startedNanos);
+      long left = remaining(startedNanos);
       if (left <= 0) {
         // Sent anyway, Redis would charge a request that was already decided without it.
         fail(new TimeoutException("command timeout"));
