@@ -87,10 +87,8 @@ final class OttoMvcExceptionHandler extends ResponseEntityExceptionHandler {
     }
     if (enabled.getAsBoolean()) {
       writer.write(request, response, problem);
-    } else if (response.isCommitted()) {
-      throw exception; // too late for a status, as for Spring MVC's own handling
     } else {
-      response.sendError(problem.status());
+      ProblemExceptionStatusAdvice.sendStatus(exception, problem.status(), response);
     }
   }
 

@@ -2,7 +2,6 @@ package dev.otto.spring.problem;
 
 import dev.otto.problem.ProblemException;
 import jakarta.servlet.http.HttpServletResponse;
-import java.io.IOException;
 import org.springframework.core.Ordered;
 import org.springframework.core.annotation.Order;
 import org.springframework.web.bind.annotation.ControllerAdvice;
@@ -21,10 +20,19 @@ import org.springframework.web.bind.annotation.ExceptionHandler;
 final class ProblemExceptionStatusAdvice {
 
   @ExceptionHandler(ProblemException.class)
-  void answerWithItsStatus(ProblemException exception, HttpServletResponse response) throws IOException {
+  void answerWithItsStatus(ProblemException exception, HttpServletResponse response) throws Exception {
+    sendStatus(exception, exception.problem().status(), response);
+  }
+
+  /**
+   * Answers {@code exception} with {@code status} and no problem document, as Spring MVC answers a
+   * {@code ResponseStatusException}: through the container's error page. Also used by
+   * {@link OttoMvcExceptionHandler} while problems are switched off at run time.
+   */
+  static void sendStatus(Exception exception, int status, HttpServletResponse response) throws Exception {
     if (response.isCommitted()) {
       throw exception; // too late for a status, as for Spring MVC's own handling
     }
-    response.sendError(exception.problem().status());
+    response.sendError(status);
   }
 }
