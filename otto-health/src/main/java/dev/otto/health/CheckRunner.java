@@ -110,9 +110,17 @@ final class CheckRunner {
     }
     try {
       executor.execute(started);
-    } catch (RejectedExecutionException e) {
-      started.finish(CheckResult.down(name, critical, Duration.ZERO,
-          "not run: the health check executor refused it"), e);
+    } catch (Throwable t) {
+      // Whatever the executor throws (a refusal, a pool that cannot make a thread, a user executor's own
+      // exception), the run never started: end it DOWN, or it would stay in flight and no run would ever
+      // start again. A VirtualMachineError still propagates, as it does from a run.
+      String error = t instanceof RejectedExecutionException
+          ? "not run: the health check executor refused it"
+          : "not run: the health check executor failed";
+      started.finish(CheckResult.down(name, critical, Duration.ZERO, error), t);
+      if (t instanceof VirtualMachineError fatal) {
+        throw fatal;
+      }
     }
     // Stale while revalidating, within bounds: a result less than two TTLs old answers at once while the
     // refresh runs, so probes that come often (a probe storm) never wait, not even for a hung dependency;

@@ -142,7 +142,9 @@ public final class ReadinessAggregator implements AutoCloseable {
    * Answers the readiness question as described on the class: runs the checks that need it, in
    * parallel, and waits at most about the longest check timeout.
    *
-   * <p>Never throws because of a check: every failure is a {@code DOWN} component.
+   * <p>Never throws because of a check or the executor: every failure is a {@code DOWN} component. Only a
+   * {@link VirtualMachineError} (such as an {@link OutOfMemoryError} from an executor that cannot make a
+   * thread) propagates, once the check it concerns is recorded {@code DOWN}.
    *
    * @return the readiness, with one component per check that has a result
    */
@@ -353,7 +355,8 @@ public final class ReadinessAggregator implements AutoCloseable {
     /**
      * Sets the executor that runs the checks, which the aggregator will not shut down. It needs a thread
      * for each check that may be in flight at once, or checks wait in its queue and may time out there;
-     * a run it refuses makes that check {@code DOWN}. Default: a pool owned by the aggregator.
+     * a run it refuses, or fails to start with any other exception, makes that check {@code DOWN} ("not
+     * run: ...") and the next probe tries again. Default: a pool owned by the aggregator.
      */
     public Builder executor(Executor executor) {
       this.executor = Objects.requireNonNull(executor, "executor must not be null");

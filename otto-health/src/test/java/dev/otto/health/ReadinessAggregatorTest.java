@@ -12,10 +12,12 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.Executor;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.AfterEach;
@@ -27,11 +29,13 @@ class ReadinessAggregatorTest {
 
   private final List<Gate> gates = new ArrayList<>();
   private final List<ReadinessAggregator> aggregators = new ArrayList<>();
+  private final ExecutorService pool = Executors.newCachedThreadPool();
 
   @AfterEach
   void openGatesAndClose() {
     gates.forEach(Gate::open);
     aggregators.forEach(ReadinessAggregator::close);
+    pool.shutdownNow();
   }
 
   private Gate gate() {
@@ -568,6 +572,59 @@ class ReadinessAggregatorTest {
 
     assertThat(result.status()).isEqualTo(Status.DOWN);
     assertThat(result.error()).isEqualTo("not run: the health check executor refused it");
+  }
+
+  /**
+   * An aggregator whose executor's first {@code execute} throws {@code failure} and which afterwards runs
+   * tasks on the pool; its check counts its runs in {@code runs}.
+   */
+  private ReadinessAggregator onAnExecutorFailingOnce(FakeClock clock, Throwable failure, AtomicInteger runs) {
+    AtomicBoolean failed = new AtomicBoolean();
+    Executor executor = task -> {
+      if (!failed.getAndSet(true)) {
+        if (failure instanceof Error error) {
+          throw error;
+        }
+        throw (RuntimeException) failure;
+      }
+      pool.execute(task);
+    };
+    return started(ReadinessAggregator.builder()
+        .clock(clock)
+        .executor(executor)
+        .check(HealthCheck.of("db", true, counting(runs))));
+  }
+
+  @Test
+  void anExecutorThatThrowsMakesTheCheckDownWithoutFailingTheProbeAndItRunsAgainLater() {
+    FakeClock clock = new FakeClock();
+    AtomicInteger runs = new AtomicInteger();
+    ReadinessAggregator aggregator =
+        onAnExecutorFailingOnce(clock, new IllegalStateException("executor not started"), runs);
+
+    CheckResult failed = aggregator.readiness().components().get("db");
+    clock.advance(Duration.ofSeconds(10));
+    Readiness later = aggregator.readiness();
+
+    assertThat(failed.status()).isEqualTo(Status.DOWN);
+    assertThat(failed.error()).isEqualTo("not run: the health check executor failed");
+    assertThat(later.ready()).isTrue();
+    assertThat(runs).hasValue(1);
+  }
+
+  @Test
+  void anExecutorThatCannotMakeAThreadFailsThatProbeButLeavesNoRunInFlight() {
+    FakeClock clock = new FakeClock();
+    AtomicInteger runs = new AtomicInteger();
+    ReadinessAggregator aggregator =
+        onAnExecutorFailingOnce(clock, new OutOfMemoryError("unable to create native thread"), runs);
+
+    // A VirtualMachineError is not the check's doing, so it propagates, as from a run.
+    assertThatThrownBy(aggregator::readiness).isInstanceOf(OutOfMemoryError.class);
+    clock.advance(Duration.ofSeconds(10));
+
+    assertThat(aggregator.readiness().ready()).isTrue();
+    assertThat(runs).hasValue(1);
   }
 
   @Test
