@@ -211,7 +211,10 @@ final class CheckRunner {
     }
   }
 
-  /** The text shown for a failure: only a {@link HealthCheckException}'s message is safe to show. */
+  /**
+   * The text shown for a failure: only a {@link HealthCheckException}'s message is safe to show, and only
+   * when it has one (a subclass may override {@code getMessage()} to return {@code null} or blank).
+   */
   static String safeError(Throwable failure) {
     Throwable shown = failure;
     if ((shown instanceof ExecutionException || shown instanceof CompletionException)
@@ -219,7 +222,11 @@ final class CheckRunner {
       shown = shown.getCause();
     }
     if (shown instanceof HealthCheckException e) {
-      String message = e.getMessage().strip();
+      @Nullable String given = e.getMessage();
+      if (given == null || given.isBlank()) {
+        return GENERIC_ERROR;
+      }
+      String message = given.strip();
       return message.length() <= HealthCheckException.MAX_MESSAGE_LENGTH
           ? message
           : message.substring(0, HealthCheckException.MAX_MESSAGE_LENGTH - 1) + "…";
@@ -272,19 +279,23 @@ final class CheckRunner {
 
     @Override
     public void run() {
-      CheckResult own;
+      CheckResult own = null;
       Throwable failure = null;
       try {
-        Map<String, Object> details = copyDetails(check.action().run(timeout));
-        own = CheckResult.up(name, critical, elapsed(), details);
-      } catch (Throwable t) {
-        failure = t;
-        if (t instanceof InterruptedException) {
-          Thread.currentThread().interrupt();
+        try {
+          Map<String, Object> details = copyDetails(check.action().run(timeout));
+          own = CheckResult.up(name, critical, elapsed(), details);
+        } catch (Throwable t) {
+          failure = t;
+          if (t instanceof InterruptedException) {
+            Thread.currentThread().interrupt();
+          }
+          own = CheckResult.down(name, critical, elapsed(), safeError(t));
         }
-        own = CheckResult.down(name, critical, elapsed(), safeError(t));
+      } finally {
+        // Whatever happened above, the run ends here: a run never finished stays in flight for ever.
+        finish(own != null ? own : CheckResult.down(name, critical, elapsed(), GENERIC_ERROR), failure);
       }
-      finish(own, failure);
       if (failure instanceof VirtualMachineError fatal) {
         throw fatal;
       }

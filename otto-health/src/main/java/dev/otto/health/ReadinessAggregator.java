@@ -76,7 +76,8 @@ import org.slf4j.LoggerFactory;
  * <h2>Errors shown and logged</h2>
  * A check's error text is shown to whoever can read {@code /ready}, so it never carries exception
  * details: it is "timed out after N ms", the message of a {@link HealthCheckException} (the check's
- * author wrote it to be shown), or "check failed" for any other exception. The exception itself is
+ * author wrote it to be shown), or "check failed" for any other exception (and for a
+ * {@code HealthCheckException} subclass whose message is {@code null} or blank). The exception itself is
  * logged (with its stack trace) at WARN when the check goes {@code DOWN} or its error text changes, at
  * DEBUG while it stays {@code DOWN}; a recovery is logged at INFO. Logger: this class's name.
  *

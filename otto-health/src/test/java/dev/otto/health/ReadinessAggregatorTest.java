@@ -182,6 +182,45 @@ class ReadinessAggregatorTest {
   }
 
   @Test
+  void aHealthCheckExceptionWithoutAMessageShowsTheGenericErrorAndTheCheckRecovers() {
+    FakeClock clock = new FakeClock();
+    AtomicBoolean failing = new AtomicBoolean(true);
+    ReadinessAggregator aggregator = started(ReadinessAggregator.builder()
+        .clock(clock)
+        .check(HealthCheck.of("blank", true, timeout -> {
+          if (failing.get()) {
+            throw new HealthCheckException("pool exhausted") {
+              @Override
+              public String getMessage() {
+                return " ";
+              }
+            };
+          }
+          return null;
+        }))
+        .check(HealthCheck.of("null", true, timeout -> {
+          if (failing.get()) {
+            throw new HealthCheckException("pool exhausted") {
+              @Override
+              public String getMessage() {
+                return null;
+              }
+            };
+          }
+          return null;
+        })));
+
+    Readiness failed = aggregator.readiness();
+    failing.set(false);
+    clock.advance(Duration.ofSeconds(10));
+    Readiness recovered = aggregator.readiness();
+
+    assertThat(failed.components().values()).extracting(CheckResult::error)
+        .containsExactly("check failed", "check failed");
+    assertThat(recovered.ready()).isTrue();
+  }
+
+  @Test
   void reusesAResultForTheCacheTtlAndRunsTheCheckAgainAfterIt() {
     FakeClock clock = new FakeClock();
     AtomicInteger runs = new AtomicInteger();
