@@ -118,9 +118,7 @@ final class CheckRunner {
           ? "not run: the health check executor refused it"
           : "not run: the health check executor failed";
       started.finish(CheckResult.down(name, critical, Duration.ZERO, error), t);
-      if (t instanceof VirtualMachineError fatal) {
-        throw fatal;
-      }
+      rethrowIfFatal(t);
     }
     // Stale while revalidating, within bounds: a result less than two TTLs old answers at once while the
     // refresh runs, so probes that come often (a probe storm) never wait, not even for a hung dependency;
@@ -185,8 +183,35 @@ final class CheckRunner {
     return start - recorded.atNanos - ttlNanos < ttlNanos;
   }
 
-  /** Reports a recorded result: logs on a change of status or error text, then tells the listeners. */
+  /**
+   * Reports a recorded result: logs on a change of status or error text, then tells the listeners. Throws
+   * nothing but a {@link VirtualMachineError}: whatever a listener or the logging throws (a metrics
+   * listener's {@code NoClassDefFoundError}, an exception whose message cannot be read) must neither fail
+   * the probe nor keep a run from ending.
+   */
   private void recorded(@Nullable CheckResult previous, CheckResult result, @Nullable Throwable failure) {
+    try {
+      logRecorded(previous, result, failure);
+    } catch (Throwable t) {
+      rethrowIfFatal(t);
+      log.warn("Health check '{}' is {} ({}); its failure could not be logged: {}", name, result.status(),
+          result.error(), t.getClass().getName());
+    }
+    boolean statusChanged = previous == null || previous.status() != result.status();
+    for (HealthListener listener : listeners) {
+      try {
+        listener.onCheckCompleted(result);
+        if (statusChanged) {
+          listener.onStatusChanged(previous, result);
+        }
+      } catch (Throwable t) {
+        rethrowIfFatal(t);
+        log.warn("Health listener {} failed for check '{}'; ignored", listener, name, t);
+      }
+    }
+  }
+
+  private void logRecorded(@Nullable CheckResult previous, CheckResult result, @Nullable Throwable failure) {
     if (!result.isUp()) {
       boolean changed = previous == null || previous.isUp()
           || !Objects.equals(result.error(), previous.error());
@@ -198,16 +223,11 @@ final class CheckRunner {
     } else if (previous != null && !previous.isUp()) {
       log.info("Health check '{}' is UP again", name);
     }
-    boolean statusChanged = previous == null || previous.status() != result.status();
-    for (HealthListener listener : listeners) {
-      try {
-        listener.onCheckCompleted(result);
-        if (statusChanged) {
-          listener.onStatusChanged(previous, result);
-        }
-      } catch (RuntimeException e) {
-        log.warn("Health listener {} failed for check '{}'; ignored", listener, name, e);
-      }
+  }
+
+  private static void rethrowIfFatal(Throwable t) {
+    if (t instanceof VirtualMachineError fatal) {
+      throw fatal;
     }
   }
 
@@ -296,8 +316,8 @@ final class CheckRunner {
         // Whatever happened above, the run ends here: a run never finished stays in flight for ever.
         finish(own != null ? own : CheckResult.down(name, critical, elapsed(), GENERIC_ERROR), failure);
       }
-      if (failure instanceof VirtualMachineError fatal) {
-        throw fatal;
+      if (failure != null) {
+        rethrowIfFatal(failure);
       }
     }
 
@@ -323,13 +343,17 @@ final class CheckRunner {
           current = new Recorded(own, ticker.getAsLong());
         }
       }
-      if (record) {
-        recorded(previous == null ? null : previous.result, own, failure);
-      } else if (log.isDebugEnabled()) {
-        log.debug("Health check '{}' ended DOWN ({}) after it was reported timed out", name,
-            own.error(), failure);
+      try {
+        if (record) {
+          recorded(previous == null ? null : previous.result, own, failure);
+        } else if (log.isDebugEnabled()) {
+          log.debug("Health check '{}' ended DOWN ({}) after it was reported timed out", name,
+              own.error(), failure);
+        }
+      } finally {
+        // Probes waiting for this run get its result even if reporting it failed.
+        outcome.complete(own);
       }
-      outcome.complete(own);
     }
   }
 }

@@ -8,7 +8,8 @@ import org.jspecify.annotations.Nullable;
  *
  * <p>Threading: methods are called on the aggregator's executor threads or on a probing thread, possibly
  * concurrently for different checks, never while a lock is held. They must be quick and must not block.
- * Exceptions they throw are logged and ignored.
+ * Whatever they throw, errors such as a {@code NoClassDefFoundError} included, is logged and ignored: it
+ * neither fails a probe nor delays a result; only a {@link VirtualMachineError} propagates.
  */
 public interface HealthListener {
 

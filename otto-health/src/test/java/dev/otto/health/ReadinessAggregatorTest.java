@@ -599,6 +599,43 @@ class ReadinessAggregatorTest {
     assertThat(changes).containsExactly("none->UP", "UP->DOWN", "DOWN->UP");
   }
 
+  /** A listener that fails as a metrics listener does when its library is missing at run time. */
+  private static HealthListener linkageFailingListener() {
+    return new HealthListener() {
+      @Override
+      public void onCheckCompleted(CheckResult result) {
+        throw new NoClassDefFoundError("io/micrometer/core/instrument/Timer");
+      }
+    };
+  }
+
+  @Test
+  void aListenerThatThrowsAnErrorAtTheTimeoutDoesNotFailTheProbe() {
+    ReadinessAggregator aggregator = started(ReadinessAggregator.builder()
+        .defaultTimeout(Duration.ofMillis(100))
+        .listener(linkageFailingListener())
+        .check(HealthCheck.of("db", true, gate())));
+
+    Readiness readiness = aggregator.readiness();
+
+    assertThat(readiness.components().get("db").error()).isEqualTo("timed out after 100 ms");
+  }
+
+  @Test
+  void aListenerThatThrowsAnErrorOnTheRunThreadDoesNotKeepTheProbeWaiting() {
+    ReadinessAggregator aggregator = started(ReadinessAggregator.builder()
+        .defaultTimeout(Duration.ofSeconds(30))
+        .listener(linkageFailingListener())
+        .check(HealthCheck.of("db", true, timeout -> null)));
+
+    Readiness[] readiness = new Readiness[1];
+    Duration took = Waiting.timed(() -> readiness[0] = aggregator.readiness());
+
+    // Not the 30 s timeout: the run's result reaches the probe although telling the listener failed.
+    assertThat(took).isLessThan(GENEROUS);
+    assertThat(readiness[0].ready()).isTrue();
+  }
+
   @Test
   void aRunTheExecutorRefusesMakesTheCheckDown() {
     ExecutorService shutDown = Executors.newSingleThreadExecutor();
