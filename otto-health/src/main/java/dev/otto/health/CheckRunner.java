@@ -1,6 +1,7 @@
 package dev.otto.health;
 
 import java.time.Duration;
+import java.util.ArrayDeque;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -24,7 +25,9 @@ import org.slf4j.LoggerFactory;
  * <p>State: {@code current} (the last recorded result and when it was recorded, by the ticker) and
  * {@code inFlight} (the run under way, if any). Both change only under {@code lock}, which is never held
  * while a check runs, while a probe waits, or while listeners are called; {@code current} is volatile so
- * that a probe finding a fresh result takes no lock at all.
+ * that a probe finding a fresh result takes no lock at all. Each recorded result is queued in
+ * {@code notices} under the same lock, and reported from there in that order by one thread at a time, so
+ * that listeners hear the results in the order they became current.
  */
 final class CheckRunner {
 
@@ -47,6 +50,8 @@ final class CheckRunner {
   private final Object lock = new Object();
   private volatile @Nullable Recorded current;
   private @Nullable Run inFlight; // guarded by lock
+  private final ArrayDeque<Notice> notices = new ArrayDeque<>(); // guarded by lock
+  private boolean reporting; // guarded by lock: a thread is reporting the notices
 
   CheckRunner(HealthCheck check, Duration timeout, Duration ttl, LongSupplier ticker, Executor executor,
       List<HealthListener> listeners) {
@@ -152,8 +157,6 @@ final class CheckRunner {
   }
 
   private CheckResult timeOut(Run run) {
-    CheckResult result;
-    Recorded previous;
     synchronized (lock) {
       if (run.result != null) {
         return run.result;
@@ -162,12 +165,54 @@ final class CheckRunner {
         return run.timeoutResult;
       }
       run.timedOut = true;
-      result = run.timeoutResult;
-      previous = current;
-      current = new Recorded(result, ticker.getAsLong());
+      record(run.timeoutResult, null);
     }
-    recorded(previous == null ? null : previous.result, result, null);
-    return result;
+    report();
+    return run.timeoutResult;
+  }
+
+  /** Makes {@code result} the current one and queues it to be reported. Called under {@code lock}. */
+  private void record(CheckResult result, @Nullable Throwable failure) {
+    Recorded previous = current;
+    current = new Recorded(result, ticker.getAsLong());
+    notices.add(new Notice(previous == null ? null : previous.result, result, failure));
+  }
+
+  /**
+   * Reports the queued results, oldest first, unless another thread is doing so already (it then reports
+   * these too, and this thread goes on at once). Results recorded one after the other are reported on
+   * different threads; without this they could reach a listener in the other order, leaving a status
+   * gauge at the previous status while the check is at the new one. Throws nothing but a
+   * {@link VirtualMachineError}.
+   */
+  private void report() {
+    synchronized (lock) {
+      if (reporting) {
+        return;
+      }
+      reporting = true;
+    }
+    try {
+      for (Notice notice = nextNotice(); notice != null; notice = nextNotice()) {
+        recorded(notice.previous, notice.result, notice.failure);
+      }
+    } catch (VirtualMachineError fatal) {
+      synchronized (lock) {
+        reporting = false; // what is left is reported after the next result
+      }
+      throw fatal;
+    }
+  }
+
+  /** Takes the oldest queued result, or ends the reporting when none is left. */
+  private @Nullable Notice nextNotice() {
+    synchronized (lock) {
+      Notice next = notices.poll();
+      if (next == null) {
+        reporting = false;
+      }
+      return next;
+    }
   }
 
   private boolean isFresh(Recorded recorded, long now) {
@@ -279,6 +324,10 @@ final class CheckRunner {
   private record Recorded(CheckResult result, long atNanos) {
   }
 
+  /** A recorded result waiting to be reported, with the one it replaced and the failure to log. */
+  private record Notice(@Nullable CheckResult previous, CheckResult result, @Nullable Throwable failure) {
+  }
+
   /** One run of the check, from submission until its action returns. */
   final class Run implements Runnable {
 
@@ -330,7 +379,6 @@ final class CheckRunner {
      * recorded as timed out; then completes the outcome for waiting probes.
      */
     void finish(CheckResult own, @Nullable Throwable failure) {
-      Recorded previous = null;
       boolean record;
       synchronized (lock) {
         if (inFlight == this) {
@@ -339,13 +387,12 @@ final class CheckRunner {
         result = own;
         record = !timedOut || own.isUp();
         if (record) {
-          previous = current;
-          current = new Recorded(own, ticker.getAsLong());
+          record(own, failure);
         }
       }
       try {
         if (record) {
-          recorded(previous == null ? null : previous.result, own, failure);
+          report();
         } else if (log.isDebugEnabled()) {
           log.debug("Health check '{}' ended DOWN ({}) after it was reported timed out", name,
               own.error(), failure);

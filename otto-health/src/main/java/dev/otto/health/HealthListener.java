@@ -7,7 +7,10 @@ import org.jspecify.annotations.Nullable;
  * {@link ReadinessAggregator.Builder#listener}; {@code dev.otto.health.micrometer.HealthMetrics} is one.
  *
  * <p>Threading: methods are called on the aggregator's executor threads or on a probing thread, possibly
- * concurrently for different checks, never while a lock is held. They must be quick and must not block.
+ * concurrently for different checks, never while a lock is held. One check's results are reported one at
+ * a time and in the order they were recorded (a result may be reported by a thread other than the one
+ * that recorded it), so the last result a listener has heard for a check is its current one. Methods
+ * must be quick and must not block: a slow one delays the reports that follow it.
  * Whatever they throw, errors such as a {@code NoClassDefFoundError} included, is logged and ignored: it
  * neither fails a probe nor delays a result; only a {@link VirtualMachineError} propagates.
  */

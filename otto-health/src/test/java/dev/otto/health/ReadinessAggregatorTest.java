@@ -599,6 +599,56 @@ class ReadinessAggregatorTest {
     assertThat(changes).containsExactly("none->UP", "UP->DOWN", "DOWN->UP");
   }
 
+  @Test
+  void listenersHearAChecksResultsInTheOrderTheyWereRecorded() throws Exception {
+    AtomicInteger runs = new AtomicInteger();
+    CountDownLatch downBeingTold = new CountDownLatch(1);
+    CountDownLatch carryOn = new CountDownLatch(1);
+    List<Status> heard = new CopyOnWriteArrayList<>();
+    ReadinessAggregator aggregator = started(ReadinessAggregator.builder()
+        .executor(pool)
+        .cacheTtl(Duration.ZERO)
+        .defaultTimeout(GENEROUS)
+        // Stands in for anything that delays telling the next listener: a log write, a GC pause.
+        .listener(new HealthListener() {
+          @Override
+          public void onCheckCompleted(CheckResult result) {
+            if (!result.isUp()) {
+              downBeingTold.countDown();
+              try {
+                carryOn.await(10, TimeUnit.SECONDS);
+              } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+              }
+            }
+          }
+        })
+        .listener(new HealthListener() {
+          @Override
+          public void onCheckCompleted(CheckResult result) {
+            heard.add(result.status());
+          }
+        })
+        .check(HealthCheck.of("db", true, timeout -> {
+          if (runs.incrementAndGet() == 1) {
+            throw new HealthCheckException("down");
+          }
+          return null;
+        })));
+    Future<Readiness> first = pool.submit(aggregator::readiness);
+    assertThat(downBeingTold.await(10, TimeUnit.SECONDS)).isTrue();
+
+    // While the DOWN is still being told, the check recovers and a second probe records UP.
+    Readiness second = aggregator.readiness();
+    carryOn.countDown();
+    Waiting.awaitTrue(GENEROUS, "both results are told", () -> heard.size() == 2);
+
+    assertThat(second.ready()).isTrue();
+    // The last result told is the current one, so a status gauge ends where /ready is.
+    assertThat(heard).containsExactly(Status.DOWN, Status.UP);
+    assertThat(first.get(10, TimeUnit.SECONDS).ready()).isFalse();
+  }
+
   /** A listener that fails as a metrics listener does when its library is missing at run time. */
   private static HealthListener linkageFailingListener() {
     return new HealthListener() {
