@@ -100,13 +100,14 @@ final class CheckRunner {
         inFlight = started;
       } else if (!running.timedOut && now - running.deadlineNanos >= 0) {
         overdue = running; // its prober went away before the deadline: time it out now
-      } else if (seen != null && (ttlNanos == 0 || isRecentEnough(seen, running.startNanos))) {
-        // Never a second run in flight: the last result stands meanwhile (without a cache, always, as
-        // every probe starts or finds a run).
+      } else if (seen != null && isRecentEnough(seen, running.startNanos)) {
+        // Never a second run in flight: the last result stands meanwhile, when the probe that started the
+        // run was given it too (or it is the run's timeout).
         return seen.result;
       } else {
-        // Before the first result, or when the run was started for a result too old to give: wait with
-        // the probe that started it (two load balancers probing seldom arrive together).
+        // Before the first result, when the run was started for a result too old to give, and always
+        // without a cache: wait with the probe that started it (two load balancers probing seldom arrive
+        // together), at most until its deadline.
         return running;
       }
     }

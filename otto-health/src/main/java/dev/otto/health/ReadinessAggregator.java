@@ -54,8 +54,8 @@ import org.slf4j.LoggerFactory;
  * <ul>
  *   <li>uses its last result if it is younger than the {@link Builder#cacheTtl cache TTL};
  *   <li>otherwise, if a run of the check is already in flight, uses the last result (a check never has
- *       two runs in flight), or waits for that run: before the check's first result, and when the run
- *       was started for a result already two TTLs old (see below);
+ *       two runs in flight), or waits for that run: before the check's first result, when the run was
+ *       started for a result already two TTLs old (see below), and always with a zero TTL;
  *   <li>otherwise starts a run on the executor and, when the last result is less than twice the TTL old,
  *       answers at once with it while the run refreshes it in the background (stale while revalidating:
  *       probes that come often never wait, not even for a slow or hung dependency); when it is older (the
@@ -340,7 +340,8 @@ public final class ReadinessAggregator implements AutoCloseable {
 
     /**
      * Sets how long a check's result is reused before the check runs again. Default 1 s; zero runs a
-     * check for every probe (still never two runs at once).
+     * check for every probe (still never two runs at once: a probe that finds a run in flight waits for
+     * its result).
      *
      * @throws IllegalArgumentException if {@code ttl} is negative
      */

@@ -120,12 +120,14 @@ class ReadinessAggregatorTest {
 
   @Test
   void aProbeThatFindsARunInFlightGetsTheLastResultAtOnce() throws Exception {
+    FakeClock clock = new FakeClock();
     AtomicInteger runs = new AtomicInteger();
     CountDownLatch release = new CountDownLatch(1);
     CountDownLatch secondRunStarted = new CountDownLatch(1);
     ReadinessAggregator aggregator = started(ReadinessAggregator.builder()
+        .clock(clock)
         .defaultTimeout(Duration.ofSeconds(30))
-        .cacheTtl(Duration.ZERO)
+        .cacheTtl(Duration.ofSeconds(1))
         .check(HealthCheck.of("db", true, timeout -> {
           if (runs.incrementAndGet() > 1) {
             secondRunStarted.countDown();
@@ -134,6 +136,7 @@ class ReadinessAggregatorTest {
           return null;
         })));
     assertThat(aggregator.readiness().ready()).isTrue();
+    clock.advance(Duration.ofMillis(1_500)); // past the TTL, within two
     ExecutorService prober = Executors.newSingleThreadExecutor();
     try {
       Future<Readiness> starter = prober.submit(aggregator::readiness);
@@ -299,13 +302,28 @@ class ReadinessAggregatorTest {
 
   @Test
   void pastTwoTtlsAProbeThatFindsTheRefreshInFlightWaitsForItToo() throws Exception {
+    // Two seldom probers arrive together: the second finds the first one's run in flight and waits
+    // for it too, rather than taking the 10-second-old result.
+    assertASecondProbeWaitsForTheRunTheFirstStarted(Duration.ofSeconds(1));
+  }
+
+  @Test
+  void withoutACacheAProbeThatFindsARunInFlightWaitsForItRatherThanTakeTheLastResult() throws Exception {
+    assertASecondProbeWaitsForTheRunTheFirstStarted(Duration.ZERO);
+  }
+
+  /**
+   * Probes once (UP), then, 10 s later, twice at the same moment while the database goes away: both
+   * probes must report it gone, the second by waiting for the run the first started.
+   */
+  private void assertASecondProbeWaitsForTheRunTheFirstStarted(Duration ttl) throws Exception {
     FakeClock clock = new FakeClock();
     AtomicInteger runs = new AtomicInteger();
     CountDownLatch refreshing = new CountDownLatch(1);
     CountDownLatch release = new CountDownLatch(1);
     ReadinessAggregator aggregator = started(ReadinessAggregator.builder()
         .clock(clock)
-        .cacheTtl(Duration.ofSeconds(1))
+        .cacheTtl(ttl)
         .defaultTimeout(GENEROUS)
         .check(HealthCheck.of("db", true, timeout -> {
           if (runs.incrementAndGet() > 1) {
@@ -316,24 +334,13 @@ class ReadinessAggregatorTest {
           return null;
         })));
     ExecutorService firstProber = Executors.newSingleThreadExecutor();
-    AtomicReference<Thread> secondThread = new AtomicReference<>();
-    ExecutorService secondProber = Executors.newSingleThreadExecutor(task -> {
-      Thread thread = new Thread(task);
-      secondThread.set(thread);
-      return thread;
-    });
     try {
       assertThat(aggregator.readiness().ready()).isTrue();
       clock.advance(Duration.ofSeconds(10));
 
-      // Two seldom probers arrive together: the second finds the first one's run in flight and waits
-      // for it too, rather than taking the 10-second-old result.
       Future<Readiness> first = firstProber.submit(aggregator::readiness);
       assertThat(refreshing.await(10, TimeUnit.SECONDS)).isTrue();
-      Future<Readiness> second = secondProber.submit(aggregator::readiness);
-      // Either it answers (wrongly) or it parks waiting for the run, which only the await does with a timeout.
-      Waiting.awaitTrue(GENEROUS, "the second probe answers or waits for the run", () -> second.isDone()
-          || secondThread.get() != null && secondThread.get().getState() == Thread.State.TIMED_WAITING);
+      Future<Readiness> second = probeUntilItAnswersOrWaits(aggregator);
       assertThat(second.isDone()).isFalse();
 
       release.countDown();
@@ -344,8 +351,22 @@ class ReadinessAggregatorTest {
     } finally {
       release.countDown();
       firstProber.shutdownNow();
-      secondProber.shutdownNow();
     }
+  }
+
+  /**
+   * Probes on a thread of its own and returns once that probe has answered (wrongly, in the tests that use
+   * it) or parks waiting for a run, which only the wait for a run does with a timeout.
+   */
+  private Future<Readiness> probeUntilItAnswersOrWaits(ReadinessAggregator aggregator) {
+    AtomicReference<Thread> thread = new AtomicReference<>();
+    Future<Readiness> probe = pool.submit(() -> {
+      thread.set(Thread.currentThread());
+      return aggregator.readiness();
+    });
+    Waiting.awaitTrue(GENEROUS, "the probe answers or waits for the run", () -> probe.isDone()
+        || thread.get() != null && thread.get().getState() == Thread.State.TIMED_WAITING);
+    return probe;
   }
 
   @Test
