@@ -20,8 +20,8 @@ import org.jspecify.annotations.Nullable;
  * <p>Threading: the {@link ReadinessAggregator} calls an action on one of its executor threads, never
  * concurrently with itself (at most one run of a check is in flight), but successive runs may use
  * different threads. A run that outlives its timeout is not interrupted: it goes on in the background
- * and the check is reported {@code DOWN} meanwhile, so an action should bound its own I/O with the
- * {@code timeout} it is given.
+ * and the check is reported {@code DOWN} meanwhile, and what it returns late counts as {@code DOWN} too,
+ * so an action should bound its own I/O with the {@code timeout} it is given.
  *
  * <p>Failure: any exception makes the check {@code DOWN}. Only the message of a
  * {@link HealthCheckException} is shown to clients; for any other exception they see

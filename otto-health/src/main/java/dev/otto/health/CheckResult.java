@@ -13,8 +13,10 @@ import org.jspecify.annotations.Nullable;
  * @param name the check's name
  * @param status {@link Status#UP UP} or {@link Status#DOWN DOWN}
  * @param critical whether the check is critical (a {@code DOWN} makes the service not ready)
- * @param duration how long the run took, or the timeout when it timed out; never negative
- * @param error for {@code DOWN}, a text safe to show to clients ("timed out after 1000 ms", the message
+ * @param duration how long the run took (more than the timeout when it answered late), or the timeout
+ *     when it timed out; never negative
+ * @param error for {@code DOWN}, a text safe to show to clients ("timed out after 1000 ms", "answered
+ *     after 1500 ms, over the 1000 ms timeout", the message
  *     of a {@link HealthCheckException}, or "check failed"); {@code null} for {@code UP}
  * @param details what the check reported beside its status (for example connection pool figures); empty
  *     when none, always empty for {@code DOWN}; iteration order is the check's

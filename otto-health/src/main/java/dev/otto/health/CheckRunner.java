@@ -354,7 +354,14 @@ final class CheckRunner {
       try {
         try {
           Map<String, Object> details = copyDetails(check.action().run(timeout));
-          own = CheckResult.up(name, critical, elapsed(), details);
+          long took = ticker.getAsLong() - startNanos;
+          // Measured as the probe measures its deadline: an answer after it is no answer in time, even
+          // when no probe was waiting (a background refresh), or a dependency that always answers a
+          // little late would read UP most of the time.
+          own = took - timeoutNanos >= 0
+              ? CheckResult.down(name, critical, Duration.ofNanos(took), "answered after "
+                  + Duration.ofNanos(took).toMillis() + " ms, over the " + timeout.toMillis() + " ms timeout")
+              : CheckResult.up(name, critical, Duration.ofNanos(Math.max(0, took)), details);
         } catch (Throwable t) {
           failure = t;
           if (t instanceof InterruptedException) {
@@ -376,8 +383,8 @@ final class CheckRunner {
     }
 
     /**
-     * Records the run's own result, unless it is a {@code DOWN} arriving after the run was already
-     * recorded as timed out; then completes the outcome for waiting probes.
+     * Records the run's own result, unless the run was already recorded as timed out (its late result
+     * is then {@code DOWN} as well, and only logged); then completes the outcome for waiting probes.
      */
     void finish(CheckResult own, @Nullable Throwable failure) {
       boolean record;
@@ -386,7 +393,7 @@ final class CheckRunner {
           inFlight = null;
         }
         result = own;
-        record = !timedOut || own.isUp();
+        record = !timedOut;
         if (record) {
           record(own, failure);
         }
@@ -395,8 +402,8 @@ final class CheckRunner {
         if (record) {
           report();
         } else if (log.isDebugEnabled()) {
-          log.debug("Health check '{}' ended DOWN ({}) after it was reported timed out", name,
-              own.error(), failure);
+          log.debug("Health check '{}' ended {} ({}) after it was reported timed out", name,
+              own.status(), own.error(), failure);
         }
       } finally {
         // Probes waiting for this run get its result even if reporting it failed.

@@ -18,8 +18,8 @@ public interface HealthListener {
 
   /**
    * Called for every result the aggregator records: each completed run, and each run that timed out
-   * (at its timeout). A run that completes {@code UP} after it was reported timed out is recorded, and
-   * reported, when it completes; one that completes {@code DOWN} then is not (it was reported already).
+   * (at its timeout). What a run returns after it was reported timed out is not recorded, nor reported
+   * (it is {@code DOWN} as well: it came too late).
    *
    * @param result the recorded result
    */

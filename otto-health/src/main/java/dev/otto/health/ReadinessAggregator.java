@@ -66,16 +66,20 @@ import org.slf4j.LoggerFactory;
  * at most, whatever the checks do. A run that has not finished by its timeout is recorded as
  * {@code DOWN} "timed out after N ms" and is not interrupted: it goes on in the background, and no new
  * run of that check starts until it ends (a check that never returns stays {@code DOWN}; built-in checks
- * bound their own I/O by the timeout). If it then ends {@code UP}, that result is recorded. Results are
- * cached from the moment they are recorded, so a probe storm causes at most one run per check per TTL,
- * and a probe that finds a run in flight answers at once.
+ * bound their own I/O by the timeout). What it returns then is not recorded: a check counts as
+ * {@code UP} only when it answers within its timeout. A run that answers late while no probe waited for
+ * it (a background refresh) is recorded {@code DOWN} "answered after N ms, over the M ms timeout",
+ * whatever it returned, so a dependency that always answers a little late never reads {@code UP}.
+ * Results are cached from the moment they are recorded, so a probe storm causes at most one run per
+ * check per TTL, and a probe that finds a run in flight answers at once.
  *
  * <p>The service is {@link Readiness#ready() ready} when running and no critical check is {@code DOWN},
  * and {@link Readiness#degraded() degraded} when a non-critical check is {@code DOWN}.
  *
  * <h2>Errors shown and logged</h2>
  * A check's error text is shown to whoever can read {@code /ready}, so it never carries exception
- * details: it is "timed out after N ms", the message of a {@link HealthCheckException} (the check's
+ * details: it is "timed out after N ms", "answered after N ms, over the M ms timeout", the message of a
+ * {@link HealthCheckException} (the check's
  * author wrote it to be shown), or "check failed" for any other exception (and for a
  * {@code HealthCheckException} subclass whose message is {@code null} or blank). The exception itself is
  * logged (with its stack trace) at WARN when the check goes {@code DOWN} or its error text changes, at

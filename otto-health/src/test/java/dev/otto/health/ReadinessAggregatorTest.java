@@ -104,7 +104,7 @@ class ReadinessAggregatorTest {
   }
 
   @Test
-  void recordsTheLateUpResultOfARunThatTimedOutAndThenRunsAgain() {
+  void runsACheckAgainOnceItsRunThatTimedOutHasEnded() {
     Gate slow = gate();
     ReadinessAggregator aggregator = started(ReadinessAggregator.builder()
         .defaultTimeout(Duration.ofMillis(100))
@@ -114,8 +114,51 @@ class ReadinessAggregatorTest {
 
     slow.open();
 
-    Waiting.awaitTrue(GENEROUS, "the late UP is recorded", () -> aggregator.readiness().ready());
+    Waiting.awaitTrue(GENEROUS, "a new run is UP", () -> aggregator.readiness().ready());
     assertThat(slow.runs()).isGreaterThanOrEqualTo(1);
+  }
+
+  @Test
+  void aRunThatAnswersAfterItsTimeoutIsDownWhateverItReturned() {
+    FakeClock clock = new FakeClock();
+    ReadinessAggregator aggregator = started(ReadinessAggregator.builder()
+        .clock(clock)
+        .defaultTimeout(Duration.ofSeconds(1))
+        .check(HealthCheck.of("slow", true, timeout -> {
+          clock.advance(Duration.ofMillis(1_500)); // a dependency that always takes 1.5 s
+          return Map.of("active", 1);
+        })));
+
+    CheckResult result = aggregator.readiness().components().get("slow");
+
+    assertThat(result.status()).isEqualTo(Status.DOWN);
+    assertThat(result.error()).isEqualTo("answered after 1500 ms, over the 1000 ms timeout");
+    assertThat(result.details()).isEmpty();
+  }
+
+  @Test
+  void aBackgroundRefreshThatAnswersAfterItsTimeoutIsRecordedDown() {
+    FakeClock clock = new FakeClock();
+    AtomicInteger runs = new AtomicInteger();
+    ReadinessAggregator aggregator = started(ReadinessAggregator.builder()
+        .clock(clock)
+        .cacheTtl(Duration.ofSeconds(1))
+        .defaultTimeout(Duration.ofSeconds(1))
+        .check(HealthCheck.of("db", true, timeout -> {
+          if (runs.incrementAndGet() > 1) {
+            clock.advance(Duration.ofMillis(1_500));
+          }
+          return null;
+        })));
+    assertThat(aggregator.readiness().ready()).isTrue();
+    clock.advance(Duration.ofMillis(1_500));
+
+    // Answered at once from the last result; no probe waits for the refresh, which answers too late.
+    assertThat(aggregator.readiness().ready()).isTrue();
+    Waiting.awaitTrue(GENEROUS, "the refresh is recorded", () -> !aggregator.readiness().ready());
+
+    assertThat(aggregator.readiness().components().get("db").error())
+        .isEqualTo("answered after 1500 ms, over the 1000 ms timeout");
   }
 
   @Test
