@@ -1,8 +1,6 @@
 package dev.otto.health;
 
 import java.time.Duration;
-import java.util.Collections;
-import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Objects;
 import org.jspecify.annotations.Nullable;
@@ -19,7 +17,13 @@ import org.jspecify.annotations.Nullable;
  *     after 1500 ms, over the 1000 ms timeout", the message
  *     of a {@link HealthCheckException}, or "check failed"); {@code null} for {@code UP}
  * @param details what the check reported beside its status (for example connection pool figures); empty
- *     when none, always empty for {@code DOWN}; iteration order is the check's
+ *     when none, always empty for {@code DOWN}; iteration order is the check's. Copied when the result is
+ *     made, all the way down, into unmodifiable JSON-like values: strings, booleans, immutable numbers
+ *     (an {@code AtomicLong} becomes its value), {@code null}, lists (from collections and arrays) and
+ *     maps with string keys; anything else becomes its {@code toString()}. A map or collection that
+ *     contains itself, nesting deeper than 8 levels and a {@code toString()} that throws become the
+ *     placeholders {@code "(cycle)"}, {@code "(too deep)"} and {@code "(unprintable)"}. Entries with a
+ *     {@code null} key or value are left out.
  */
 public record CheckResult(
     String name,
@@ -38,10 +42,12 @@ public record CheckResult(
   }
 
   /**
-   * Validates and freezes the components.
+   * Validates and freezes the components, copying the details as described on the class.
    *
    * @throws IllegalArgumentException if {@code duration} is negative, if a {@code DOWN} result has no
    *     error text, or an {@code UP} result has one, or a {@code DOWN} result has details
+   * @throws RuntimeException what iterating the details throws (such as a
+   *     {@code ConcurrentModificationException} while another thread changes them)
    */
   public CheckResult {
     Objects.requireNonNull(name, "name must not be null");
@@ -61,15 +67,13 @@ public record CheckResult(
     if (status == Status.DOWN && !details.isEmpty()) {
       throw new IllegalArgumentException("a DOWN result has no details: check '" + name + "'");
     }
-    details = details.isEmpty()
-        ? Map.of()
-        : Collections.unmodifiableMap(new LinkedHashMap<>(details));
+    details = CheckDetails.copy(details);
   }
 
   /**
    * Returns an {@code UP} result.
    *
-   * @param details what the check reported; copied
+   * @param details what the check reported; copied as described on the class
    */
   public static CheckResult up(String name, boolean critical, Duration duration, Map<String, Object> details) {
     return new CheckResult(name, Status.UP, critical, duration, null, details);

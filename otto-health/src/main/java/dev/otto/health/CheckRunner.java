@@ -2,7 +2,6 @@ package dev.otto.health;
 
 import java.time.Duration;
 import java.util.ArrayDeque;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -300,21 +299,6 @@ final class CheckRunner {
     return GENERIC_ERROR;
   }
 
-  /** Copies what an action returned: string keys, non-null values, in the action's order. */
-  private static Map<String, Object> copyDetails(@Nullable Map<String, ?> details) {
-    if (details == null || details.isEmpty()) {
-      return Map.of();
-    }
-    Map<String, Object> copy = new LinkedHashMap<>();
-    for (Map.Entry<String, ?> entry : details.entrySet()) {
-      Object value = entry.getValue();
-      if (entry.getKey() != null && value != null) {
-        copy.put(entry.getKey(), value);
-      }
-    }
-    return copy;
-  }
-
   /** Nanoseconds, capped at about 146 years so that adding them to a tick cannot overflow. */
   private static long saturatedNanos(Duration duration) {
     long cap = 1L << 62;
@@ -353,7 +337,9 @@ final class CheckRunner {
       Throwable failure = null;
       try {
         try {
-          Map<String, Object> details = copyDetails(check.action().run(timeout));
+          // Copied on the check's thread, before the run counts as answered (CheckResult copies again,
+          // which costs little for values already copied).
+          Map<String, Object> details = CheckDetails.copy(check.action().run(timeout));
           long took = ticker.getAsLong() - startNanos;
           // Measured as the probe measures its deadline: an answer after it is no answer in time, even
           // when no probe was waiting (a background refresh), or a dependency that always answers a

@@ -6,7 +6,7 @@ import java.io.ByteArrayOutputStream;
 import java.math.BigDecimal;
 import java.math.BigInteger;
 import java.time.temporal.ChronoUnit;
-import java.util.Collection;
+import java.util.List;
 import java.util.Map;
 import tools.jackson.core.JsonEncoding;
 import tools.jackson.core.JsonGenerator;
@@ -24,9 +24,6 @@ import org.jspecify.annotations.Nullable;
  * thread-safe.
  */
 final class HealthJson {
-
-  /** Bounds what {@link #writeValue} follows into details, which also stops self-containing maps. */
-  private static final int MAX_DEPTH = 8;
 
   private final JsonFactory factory =
       JsonFactory.builder().disable(StreamWriteFeature.AUTO_CLOSE_TARGET).build();
@@ -67,7 +64,7 @@ final class HealthJson {
         }
         if (details && !result.details().isEmpty()) {
           generator.writeName("details");
-          writeValue(generator, result.details(), 0);
+          writeValue(generator, result.details());
         }
         generator.writeEndObject();
       }
@@ -122,39 +119,45 @@ final class HealthJson {
     return factory.createGenerator(ObjectWriteContext.empty(), out, JsonEncoding.UTF8);
   }
 
-  /** Writes a detail value: JSON-like values as such, anything else as its string form. */
-  private static void writeValue(JsonGenerator generator, @Nullable Object value, int depth) {
+  /**
+   * Writes a detail value. {@link CheckResult} holds details only as immutable JSON-like values, already
+   * bounded in depth and free of cycles, so nothing here calls a {@code toString()} or can loop.
+   */
+  private static void writeValue(JsonGenerator generator, @Nullable Object value) {
     if (value == null) {
       generator.writeNull();
     } else if (value instanceof String text) {
       generator.writeString(text);
     } else if (value instanceof Boolean flag) {
       generator.writeBoolean(flag);
-    } else if (value instanceof Integer || value instanceof Long || value instanceof Short
-        || value instanceof Byte) {
-      generator.writeNumber(((Number) value).longValue());
     } else if (value instanceof BigInteger big) {
       generator.writeNumber(big);
     } else if (value instanceof BigDecimal decimal) {
       generator.writeNumber(decimal);
-    } else if ((value instanceof Double || value instanceof Float)
-        && Double.isFinite(((Number) value).doubleValue())) {
-      generator.writeNumber(((Number) value).doubleValue());
-    } else if (value instanceof Map<?, ?> map && depth < MAX_DEPTH) {
+    } else if (value instanceof Double || value instanceof Float) {
+      double number = ((Number) value).doubleValue();
+      if (Double.isFinite(number)) {
+        generator.writeNumber(number);
+      } else {
+        generator.writeString(Double.toString(number)); // JSON has no NaN nor infinity
+      }
+    } else if (value instanceof Number number) {
+      generator.writeNumber(number.longValue()); // Integer, Long, Short, Byte
+    } else if (value instanceof Map<?, ?> map) {
       generator.writeStartObject();
       for (Map.Entry<?, ?> entry : map.entrySet()) {
-        generator.writeName(String.valueOf(entry.getKey()));
-        writeValue(generator, entry.getValue(), depth + 1);
+        generator.writeName((String) entry.getKey());
+        writeValue(generator, entry.getValue());
       }
       generator.writeEndObject();
-    } else if (value instanceof Collection<?> collection && depth < MAX_DEPTH) {
+    } else if (value instanceof List<?> list) {
       generator.writeStartArray();
-      for (Object element : collection) {
-        writeValue(generator, element, depth + 1);
+      for (Object element : list) {
+        writeValue(generator, element);
       }
       generator.writeEndArray();
     } else {
-      generator.writeString(String.valueOf(value));
+      throw new IllegalStateException("not a detail value of a CheckResult: " + value.getClass().getName());
     }
   }
 }

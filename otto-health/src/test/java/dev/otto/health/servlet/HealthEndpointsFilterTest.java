@@ -7,6 +7,7 @@ import dev.otto.health.FakeClock;
 import dev.otto.health.Gate;
 import dev.otto.health.HealthCheck;
 import dev.otto.health.HealthCheckException;
+import dev.otto.health.OddDetails;
 import dev.otto.health.ReadinessAggregator;
 import dev.otto.health.checks.WorkerHeartbeats;
 import java.net.http.HttpRequest;
@@ -16,6 +17,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
@@ -205,6 +207,24 @@ class HealthEndpointsFilterTest {
 
     assertThat(database.propertyNames()).containsExactly("status", "critical", "duration_ms", "details");
     assertThat(database.get("details").get("active").asLong()).isEqualTo(1);
+  }
+
+  @Test
+  void detailsThatAreNotPlainJsonValuesStillGiveAJsonAnswer() {
+    ReadinessAggregator aggregator = serve(true, HealthCheck.of("database", true, timeout -> Map.of(
+        "cyclic", OddDetails.indirectlyCyclic(), "unprintable", OddDetails.unprintable(), "waiting", new AtomicLong(3), "ids", new int[] {1, 2})));
+    server.use(HealthEndpointsFilter.builder().aggregator(aggregator).service("s").showDetails(true).build());
+
+    HttpResponse<String> response = server.get("/ready");
+
+    assertThat(response.statusCode()).isEqualTo(200);
+    JsonNode details = json(response).get("components").get("database").get("details");
+    assertThat(details.get("waiting").isNumber()).isTrue();
+    assertThat(details.get("waiting").asLong()).isEqualTo(3);
+    assertThat(details.get("ids").isArray()).isTrue();
+    assertThat(details.get("ids").get(1).asLong()).isEqualTo(2);
+    assertThat(details.get("cyclic").get("b").get("a").isString()).isTrue();
+    assertThat(response.body()).doesNotContain("secret-host");
   }
 
   @Test
