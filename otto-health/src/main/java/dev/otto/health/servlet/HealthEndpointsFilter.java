@@ -67,8 +67,10 @@ import org.jspecify.annotations.Nullable;
  *       either would let any web page that a user on the internal network opens record heartbeats. This
  *       endpoint is meant for the service's own workers: do not route it from the internet.
  * </ul>
- * {@code GET} endpoints also answer {@code HEAD}. Any other method is a {@code 405} problem with
- * {@code Allow}. Every answer carries {@code Cache-Control: no-store}. Problems are written by the
+ * {@code GET} endpoints also answer {@code HEAD}. {@code OPTIONS} is answered {@code 200} without a
+ * body and with {@code Allow} ({@code GET, HEAD, OPTIONS}, or {@code POST, OPTIONS} for the heartbeat),
+ * as Spring MVC answers it for the application's other paths; it runs no check and records no beat. Any
+ * other method is a {@code 405} problem with the same {@code Allow}. Every answer carries {@code Cache-Control: no-store}. Problems are written by the
  * {@link ProblemResponseWriter}. Paths are matched exactly against the path within the application
  * (servlet path plus path info), so map the filter to {@code /*} or to the three paths. As with any
  * filter, the container runs it only for requests it maps to some servlet: in Spring MVC the
@@ -89,6 +91,9 @@ public final class HealthEndpointsFilter implements Filter {
   static final String HEARTBEAT_TOO_LARGE_TYPE = "https://otto.dev/problems/heartbeat-too-large";
 
   private static final String JSON = "application/json";
+  // OPTIONS is answered for every endpoint, so both its answer and a 405 list it (as Spring MVC does).
+  private static final String GET_METHODS = "GET, HEAD, OPTIONS";
+  private static final String POST_METHODS = "POST, OPTIONS";
   private static final String JSON_SUFFIX = "+json";
 
   private final ReadinessAggregator aggregator;
@@ -169,14 +174,26 @@ public final class HealthEndpointsFilter implements Filter {
     if ("GET".equals(method) || "HEAD".equals(method)) {
       return true;
     }
-    methodNotAllowed(request, response, "GET, HEAD");
+    otherMethod(request, response, GET_METHODS);
     return false;
+  }
+
+  /** Answers a method the endpoint does not serve: {@code OPTIONS} with {@code 200}, any other with 405. */
+  private void otherMethod(HttpServletRequest request, HttpServletResponse response, String allow)
+      throws IOException {
+    if ("OPTIONS".equals(request.getMethod())) {
+      response.setHeader("Allow", allow);
+      response.setHeader("Cache-Control", "no-store");
+      response.setStatus(200);
+    } else {
+      methodNotAllowed(request, response, allow);
+    }
   }
 
   private void heartbeat(HttpServletRequest request, HttpServletResponse response, WorkerHeartbeats registry)
       throws IOException {
     if (!"POST".equals(request.getMethod())) {
-      methodNotAllowed(request, response, "POST");
+      otherMethod(request, response, POST_METHODS);
       return;
     }
     if (!isJson(request.getContentType())) {

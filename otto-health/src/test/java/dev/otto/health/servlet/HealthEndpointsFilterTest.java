@@ -228,6 +228,24 @@ class HealthEndpointsFilterTest {
   }
 
   @Test
+  void optionsSaysWhichMethodsEachEndpointAllowsAsTheApplicationsOtherPathsDo() {
+    Gate hung = new Gate();
+    gates.add(hung);
+    serve(true, HealthCheck.of("database", true, hung));
+
+    for (String path : List.of("/health", "/ready", HEARTBEAT)) {
+      HttpResponse<String> options = server.send("OPTIONS", path, HttpRequest.BodyPublishers.noBody());
+
+      assertThat(options.statusCode()).as(path).isEqualTo(200);
+      assertThat(options.headers().firstValue("Allow")).as(path)
+          .hasValue(path.equals(HEARTBEAT) ? "POST, OPTIONS" : "GET, HEAD, OPTIONS");
+      assertThat(options.body()).as(path).isEmpty();
+    }
+    assertThat(hung.runs()).isZero();
+    assertThat(heartbeats.size()).isZero();
+  }
+
+  @Test
   void headAnswersWithoutABodyAndOtherMethodsAre405ProblemsWithAllow() {
     serve(true, up("database", true));
 
@@ -238,7 +256,7 @@ class HealthEndpointsFilterTest {
     assertThat(head.statusCode()).isEqualTo(200);
     assertThat(head.body()).isEmpty();
     assertThat(post.statusCode()).isEqualTo(405);
-    assertThat(post.headers().firstValue("Allow")).hasValue("GET, HEAD");
+    assertThat(post.headers().firstValue("Allow")).hasValue("GET, HEAD, OPTIONS");
     assertThat(json(post).get("status").asLong()).isEqualTo(405);
     assertThat(delete.statusCode()).isEqualTo(405);
   }
@@ -368,7 +386,7 @@ class HealthEndpointsFilterTest {
     HttpResponse<String> response = server.get(HEARTBEAT);
 
     assertProblem(response, 405);
-    assertThat(response.headers().firstValue("Allow")).hasValue("POST");
+    assertThat(response.headers().firstValue("Allow")).hasValue("POST, OPTIONS");
   }
 
   @Test
