@@ -292,9 +292,14 @@ final class CheckRunner {
         return GENERIC_ERROR;
       }
       String message = given.strip();
-      return message.length() <= HealthCheckException.MAX_MESSAGE_LENGTH
-          ? message
-          : message.substring(0, HealthCheckException.MAX_MESSAGE_LENGTH - 1) + "…";
+      if (message.length() <= HealthCheckException.MAX_MESSAGE_LENGTH) {
+        return message;
+      }
+      int cut = HealthCheckException.MAX_MESSAGE_LENGTH - 1;
+      if (Character.isHighSurrogate(message.charAt(cut - 1))) {
+        cut--; // never half a character: a lone surrogate is not valid text, nor valid in JSON
+      }
+      return message.substring(0, cut) + "…";
     }
     return GENERIC_ERROR;
   }

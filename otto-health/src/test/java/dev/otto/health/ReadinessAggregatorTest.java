@@ -228,6 +228,20 @@ class ReadinessAggregatorTest {
   }
 
   @Test
+  void shortensALongMessageWithoutSplittingACharacterOutsideTheBasicPlane() {
+    String message = "x".repeat(HealthCheckException.MAX_MESSAGE_LENGTH - 2) + "\uD83D\uDE00 and more";
+    ReadinessAggregator aggregator = started(ReadinessAggregator.builder()
+        .check(HealthCheck.of("db", true, timeout -> {
+          throw new HealthCheckException(message);
+        })));
+
+    String shown = aggregator.readiness().components().get("db").error();
+
+    // The cut falls between the two halves of the emoji: it goes whole, never half.
+    assertThat(shown).isEqualTo("x".repeat(HealthCheckException.MAX_MESSAGE_LENGTH - 2) + "\u2026");
+  }
+
+  @Test
   void aHealthCheckExceptionWithoutAMessageShowsTheGenericErrorAndTheCheckRecovers() {
     FakeClock clock = new FakeClock();
     AtomicBoolean failing = new AtomicBoolean(true);
