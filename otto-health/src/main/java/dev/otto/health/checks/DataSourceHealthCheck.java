@@ -23,8 +23,10 @@ import org.slf4j.LoggerFactory;
  *     .toBuilder().timeout(Duration.ofSeconds(3)).build();
  * }</pre>
  *
- * <p>{@code UP} when a connection was obtained and is valid within the check's timeout (rounded up to
- * whole seconds, as JDBC wants). When the data source is (or wraps) a HikariCP pool, the result's details
+ * <p>{@code UP} when a connection was obtained and found valid within the check's timeout.
+ * {@link Connection#isValid(int)} is given that timeout rounded up to whole seconds, as JDBC wants, so
+ * under a {@link dev.otto.health.ReadinessAggregator} a validation that hangs shows as "timed out after
+ * N ms" (the probe's deadline) before the driver gives up with "connection is not valid". When the data source is (or wraps) a HikariCP pool, the result's details
  * carry the pool figures {@code active}, {@code idle}, {@code total}, {@code waiting} (threads waiting
  * for a connection) and {@code max}; HikariCP is optional and only looked at when it is on the class
  * path. {@code DOWN} texts: "cannot get a connection", "connection is not valid"; the SQL exception is

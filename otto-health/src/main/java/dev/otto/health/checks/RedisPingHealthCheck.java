@@ -24,8 +24,11 @@ import org.jspecify.annotations.Nullable;
  * HealthCheck limiter = RedisPingHealthCheck.of("redis", redisRateLimiter::probe, false);
  * }</pre>
  *
- * <p>{@code UP} when the answer arrives within the timeout. {@code DOWN} texts: "no PING answer within
- * N ms" (a hung or unreachable server), "PING failed" (an error answer or a broken connection); the
+ * <p>{@code UP} when the answer arrives within the timeout. {@code DOWN} texts: "PING failed" (an error
+ * answer or a broken connection) and, for a hung or unreachable server, "no PING answer within N ms".
+ * Under a {@link dev.otto.health.ReadinessAggregator} the probe waiting for the check has the same
+ * timeout and started it, so its deadline usually passes first: a hung server then shows as "timed out
+ * after N ms", and "no PING answer" is shown when no probe was waiting (a background refresh). The
  * underlying exception is logged, never shown. The connection or probe belongs to the caller: the check
  * never closes it. Lettuce is an optional dependency, needed only for
  * {@link #of(String, StatefulRedisConnection, boolean)}.
