@@ -1,10 +1,8 @@
 package dev.otto.health;
 
-import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.InstantSource;
-import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -116,7 +114,7 @@ public final class ReadinessAggregator implements AutoCloseable {
 
   private ReadinessAggregator(Builder builder) {
     this.clock = builder.clock;
-    this.ticker = ticker(builder.clock);
+    this.ticker = builder.ticker;
     Executor executor = builder.executor;
     if (executor == null) {
       this.ownedExecutor = newDefaultExecutor(builder.checks.size());
@@ -264,23 +262,6 @@ public final class ReadinessAggregator implements AutoCloseable {
     return executor;
   }
 
-  /**
-   * The tick source for durations and the cache: the monotonic {@link System#nanoTime()} for the system
-   * clock (as {@code InstantSource.system()} or a system {@code Clock} in any zone), otherwise the
-   * injected clock itself, so tests move time by hand.
-   */
-  private static LongSupplier ticker(InstantSource clock) {
-    boolean system = clock.equals(InstantSource.system())
-        || (clock instanceof Clock zoned && zoned.withZone(ZoneOffset.UTC).equals(Clock.systemUTC()));
-    if (system) {
-      return System::nanoTime;
-    }
-    return () -> {
-      Instant now = clock.instant();
-      return now.getEpochSecond() * 1_000_000_000L + now.getNano();
-    };
-  }
-
   /** Daemon threads named after their purpose, so a hung check is easy to find in a thread dump. */
   private static final class CheckThreads implements ThreadFactory {
 
@@ -306,6 +287,7 @@ public final class ReadinessAggregator implements AutoCloseable {
     private Duration cacheTtl = Duration.ofSeconds(1);
     private @Nullable Executor executor;
     private InstantSource clock = InstantSource.system();
+    private LongSupplier ticker = System::nanoTime;
 
     private Builder() {
     }
@@ -370,11 +352,22 @@ public final class ReadinessAggregator implements AutoCloseable {
     }
 
     /**
-     * Sets the clock for timestamps, durations and the cache TTL. Default the system clock (durations
-     * then come from {@link System#nanoTime()}). Timeouts are always waited for in real time.
+     * Sets the clock for the {@link Readiness#timestamp() timestamp} of each answer. Default the system
+     * clock. Durations, timeouts and the age of cached results are measured with the monotonic
+     * {@link System#nanoTime()} whatever the clock, so a step of the wall clock (NTP, a VM resumed) neither
+     * lengthens a wait nor keeps a result cached longer.
      */
     public Builder clock(InstantSource clock) {
       this.clock = Objects.requireNonNull(clock, "clock must not be null");
+      return this;
+    }
+
+    /**
+     * Sets the monotonic source of nanoseconds for durations, deadlines and cache ages, in place of
+     * {@link System#nanoTime()}, so that tests move time by hand. Package-private: not for users.
+     */
+    Builder ticker(LongSupplier ticker) {
+      this.ticker = Objects.requireNonNull(ticker, "ticker must not be null");
       return this;
     }
 

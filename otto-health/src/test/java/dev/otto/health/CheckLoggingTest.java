@@ -39,8 +39,7 @@ class CheckLoggingTest {
   void logsTheFullExceptionOnceAtWarnWhenACheckGoesDownAndAtInfoWhenItRecovers() {
     AtomicInteger runs = new AtomicInteger();
     IllegalStateException secret = new IllegalStateException("password=hunter2");
-    try (ReadinessAggregator aggregator = ReadinessAggregator.builder()
-        .clock(new FakeClock())
+    try (ReadinessAggregator aggregator = new FakeClock().appliedTo(ReadinessAggregator.builder())
         .cacheTtl(Duration.ZERO)
         .check(HealthCheck.of("db", true, timeout -> {
           if (runs.incrementAndGet() <= 3) {

@@ -20,4 +20,12 @@ public final class FakeClock implements InstantSource {
   public void advance(Duration duration) {
     nanos.addAndGet(duration.toNanos());
   }
+
+  /**
+   * Makes the aggregator take its timestamps and also its durations, deadlines and cache ages (the
+   * ticker, otherwise {@link System#nanoTime()}) from this clock.
+   */
+  public ReadinessAggregator.Builder appliedTo(ReadinessAggregator.Builder builder) {
+    return builder.clock(this).ticker(nanos::get);
+  }
 }

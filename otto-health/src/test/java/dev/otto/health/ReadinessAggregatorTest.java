@@ -121,8 +121,7 @@ class ReadinessAggregatorTest {
   @Test
   void aRunThatAnswersAfterItsTimeoutIsDownWhateverItReturned() {
     FakeClock clock = new FakeClock();
-    ReadinessAggregator aggregator = started(ReadinessAggregator.builder()
-        .clock(clock)
+    ReadinessAggregator aggregator = started(clock.appliedTo(ReadinessAggregator.builder())
         .defaultTimeout(Duration.ofSeconds(1))
         .check(HealthCheck.of("slow", true, timeout -> {
           clock.advance(Duration.ofMillis(1_500)); // a dependency that always takes 1.5 s
@@ -140,10 +139,16 @@ class ReadinessAggregatorTest {
   void aBackgroundRefreshThatAnswersAfterItsTimeoutIsRecordedDown() {
     FakeClock clock = new FakeClock();
     AtomicInteger runs = new AtomicInteger();
-    ReadinessAggregator aggregator = started(ReadinessAggregator.builder()
-        .clock(clock)
+    List<CheckResult> recorded = new CopyOnWriteArrayList<>();
+    ReadinessAggregator aggregator = started(clock.appliedTo(ReadinessAggregator.builder())
         .cacheTtl(Duration.ofSeconds(1))
         .defaultTimeout(Duration.ofSeconds(1))
+        .listener(new HealthListener() {
+          @Override
+          public void onCheckCompleted(CheckResult result) {
+            recorded.add(result);
+          }
+        })
         .check(HealthCheck.of("db", true, timeout -> {
           if (runs.incrementAndGet() > 1) {
             clock.advance(Duration.ofMillis(1_500));
@@ -155,10 +160,10 @@ class ReadinessAggregatorTest {
 
     // Answered at once from the last result; no probe waits for the refresh, which answers too late.
     assertThat(aggregator.readiness().ready()).isTrue();
-    Waiting.awaitTrue(GENEROUS, "the refresh is recorded", () -> !aggregator.readiness().ready());
+    Waiting.awaitTrue(GENEROUS, "the refresh is recorded", () -> recorded.size() == 2);
 
-    assertThat(aggregator.readiness().components().get("db").error())
-        .isEqualTo("answered after 1500 ms, over the 1000 ms timeout");
+    assertThat(recorded.get(1).error()).isEqualTo("answered after 1500 ms, over the 1000 ms timeout");
+    assertThat(aggregator.readiness().ready()).isFalse();
   }
 
   @Test
@@ -167,8 +172,7 @@ class ReadinessAggregatorTest {
     AtomicInteger runs = new AtomicInteger();
     CountDownLatch release = new CountDownLatch(1);
     CountDownLatch secondRunStarted = new CountDownLatch(1);
-    ReadinessAggregator aggregator = started(ReadinessAggregator.builder()
-        .clock(clock)
+    ReadinessAggregator aggregator = started(clock.appliedTo(ReadinessAggregator.builder())
         .defaultTimeout(Duration.ofSeconds(30))
         .cacheTtl(Duration.ofSeconds(1))
         .check(HealthCheck.of("db", true, timeout -> {
@@ -245,8 +249,7 @@ class ReadinessAggregatorTest {
   void aHealthCheckExceptionWithoutAMessageShowsTheGenericErrorAndTheCheckRecovers() {
     FakeClock clock = new FakeClock();
     AtomicBoolean failing = new AtomicBoolean(true);
-    ReadinessAggregator aggregator = started(ReadinessAggregator.builder()
-        .clock(clock)
+    ReadinessAggregator aggregator = started(clock.appliedTo(ReadinessAggregator.builder())
         .check(HealthCheck.of("blank", true, timeout -> {
           if (failing.get()) {
             throw new HealthCheckException("pool exhausted") {
@@ -284,8 +287,7 @@ class ReadinessAggregatorTest {
   void reusesAResultForTheCacheTtlAndRunsTheCheckAgainAfterIt() {
     FakeClock clock = new FakeClock();
     AtomicInteger runs = new AtomicInteger();
-    ReadinessAggregator aggregator = started(ReadinessAggregator.builder()
-        .clock(clock)
+    ReadinessAggregator aggregator = started(clock.appliedTo(ReadinessAggregator.builder())
         .cacheTtl(Duration.ofSeconds(1))
         .check(HealthCheck.of("db", true, counting(runs))));
 
@@ -310,8 +312,7 @@ class ReadinessAggregatorTest {
     FakeClock clock = new FakeClock();
     AtomicInteger runs = new AtomicInteger();
     Gate hang = new Gate();
-    ReadinessAggregator aggregator = started(ReadinessAggregator.builder()
-        .clock(clock)
+    ReadinessAggregator aggregator = started(clock.appliedTo(ReadinessAggregator.builder())
         .cacheTtl(Duration.ofSeconds(1))
         .defaultTimeout(Duration.ofSeconds(1))
         .check(HealthCheck.of("db", true, timeout -> runs.incrementAndGet() == 1 ? null : hang.run(timeout))));
@@ -336,8 +337,7 @@ class ReadinessAggregatorTest {
   void aProbeLongAfterTheLastOneReportsTheCheckAsItIsNowNotAsItWas() {
     FakeClock clock = new FakeClock();
     AtomicInteger runs = new AtomicInteger();
-    ReadinessAggregator aggregator = started(ReadinessAggregator.builder()
-        .clock(clock)
+    ReadinessAggregator aggregator = started(clock.appliedTo(ReadinessAggregator.builder())
         .cacheTtl(Duration.ofSeconds(1))
         .defaultTimeout(GENEROUS)
         .check(HealthCheck.of("db", true, timeout -> {
@@ -378,8 +378,7 @@ class ReadinessAggregatorTest {
     AtomicInteger runs = new AtomicInteger();
     CountDownLatch refreshing = new CountDownLatch(1);
     CountDownLatch release = new CountDownLatch(1);
-    ReadinessAggregator aggregator = started(ReadinessAggregator.builder()
-        .clock(clock)
+    ReadinessAggregator aggregator = started(clock.appliedTo(ReadinessAggregator.builder())
         .cacheTtl(ttl)
         .defaultTimeout(GENEROUS)
         .check(HealthCheck.of("db", true, timeout -> {
@@ -429,8 +428,7 @@ class ReadinessAggregatorTest {
   @Test
   void runsACheckForEveryProbeWhenTheTtlIsZero() {
     AtomicInteger runs = new AtomicInteger();
-    ReadinessAggregator aggregator = started(ReadinessAggregator.builder()
-        .clock(new FakeClock())
+    ReadinessAggregator aggregator = started(new FakeClock().appliedTo(ReadinessAggregator.builder())
         .cacheTtl(Duration.ZERO)
         .check(HealthCheck.of("db", true, counting(runs))));
 
@@ -559,8 +557,7 @@ class ReadinessAggregatorTest {
   void becomesNotReadyAsSoonAsShutdownBeginsAndShowsTheLastResultsWithoutRunning() {
     FakeClock clock = new FakeClock();
     AtomicInteger runs = new AtomicInteger();
-    ReadinessAggregator aggregator = started(ReadinessAggregator.builder()
-        .clock(clock)
+    ReadinessAggregator aggregator = started(clock.appliedTo(ReadinessAggregator.builder())
         .check(HealthCheck.of("db", true, counting(runs))));
     assertThat(aggregator.readiness().ready()).isTrue();
 
@@ -601,10 +598,9 @@ class ReadinessAggregatorTest {
   }
 
   @Test
-  void takesTimestampAndDurationsFromTheInjectedClock() {
+  void takesTheTimestampFromTheClockAndDurationsFromTheTicker() {
     FakeClock clock = new FakeClock();
-    ReadinessAggregator aggregator = started(ReadinessAggregator.builder()
-        .clock(clock)
+    ReadinessAggregator aggregator = started(clock.appliedTo(ReadinessAggregator.builder())
         .check(HealthCheck.of("db", true, timeout -> {
           clock.advance(Duration.ofMillis(40));
           return null;
@@ -615,6 +611,27 @@ class ReadinessAggregatorTest {
     assertThat(readiness.timestamp()).isEqualTo(Instant.parse("2026-01-01T00:00:00Z"));
     assertThat(readiness.components().get("db").duration()).isEqualTo(Duration.ofMillis(40));
     assertThat(readiness.duration()).isEqualTo(Duration.ofMillis(40));
+  }
+
+  @Test
+  void anInjectedClockGivesOnlyTheTimestampSoAStepBackLeavesTheCacheAlone() {
+    FakeClock wall = new FakeClock();
+    AtomicInteger runs = new AtomicInteger();
+    ReadinessAggregator aggregator = started(ReadinessAggregator.builder()
+        .clock(wall) // for timestamps only: durations and the cache run on System.nanoTime()
+        .cacheTtl(Duration.ofMillis(50))
+        .check(HealthCheck.of("db", true, counting(runs))));
+    assertThat(aggregator.readiness().ready()).isTrue();
+
+    wall.advance(Duration.ofHours(1).negated()); // NTP steps the wall clock back an hour
+    Instant stamped = aggregator.readiness().timestamp();
+
+    assertThat(stamped).isEqualTo(Instant.parse("2025-12-31T23:00:00Z"));
+    // The cached result ages in real time: the check runs again after its 50 ms, not an hour later.
+    Waiting.awaitTrue(GENEROUS, "the check runs again", () -> {
+      aggregator.readiness();
+      return runs.get() >= 2;
+    });
   }
 
   @Test
@@ -641,8 +658,7 @@ class ReadinessAggregatorTest {
     AtomicInteger runs = new AtomicInteger();
     List<CheckResult> completed = new CopyOnWriteArrayList<>();
     List<String> changes = new CopyOnWriteArrayList<>();
-    ReadinessAggregator aggregator = started(ReadinessAggregator.builder()
-        .clock(clock)
+    ReadinessAggregator aggregator = started(clock.appliedTo(ReadinessAggregator.builder())
         .cacheTtl(Duration.ZERO)
         .listener(new HealthListener() {
           @Override
@@ -793,8 +809,7 @@ class ReadinessAggregatorTest {
       }
       pool.execute(task);
     };
-    return started(ReadinessAggregator.builder()
-        .clock(clock)
+    return started(clock.appliedTo(ReadinessAggregator.builder())
         .executor(executor)
         .check(HealthCheck.of("db", true, counting(runs))));
   }

@@ -19,8 +19,7 @@ class HealthMetricsTest {
   private final AtomicBoolean databaseUp = new AtomicBoolean(true);
 
   private ReadinessAggregator aggregator(HealthMetrics metrics) {
-    ReadinessAggregator aggregator = ReadinessAggregator.builder()
-        .clock(clock)
+    ReadinessAggregator aggregator = clock.appliedTo(ReadinessAggregator.builder())
         .cacheTtl(Duration.ZERO)
         .listener(metrics)
         .check(HealthCheck.of("database", true, timeout -> {
