@@ -19,7 +19,7 @@ import dev.otto.spring.ratelimit.OttoRateLimitAutoConfiguration;
 import javax.sql.DataSource;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
-import org.springframework.boot.autoconfigure.condition.ConditionalOnBooleanProperty;
+import dev.otto.spring.ConditionalOnBoolean;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnWebApplication;
@@ -46,7 +46,7 @@ import org.springframework.util.StringUtils;
     afterName = "org.springframework.boot.jdbc.autoconfigure.DataSourceAutoConfiguration")
 @ConditionalOnWebApplication(type = ConditionalOnWebApplication.Type.SERVLET)
 @ConditionalOnClass(ReadinessAggregator.class)
-@ConditionalOnBooleanProperty(name = "otto.health.enabled", matchIfMissing = true)
+@ConditionalOnBoolean(name = "otto.health.enabled", matchIfMissing = true)
 @EnableConfigurationProperties(OttoHealthProperties.class)
 public final class OttoHealthAutoConfiguration {
 
@@ -55,7 +55,7 @@ public final class OttoHealthAutoConfiguration {
 
   @Bean
   @ConditionalOnMissingBean
-  @ConditionalOnBooleanProperty(name = "otto.health.workers.enabled")
+  @ConditionalOnBoolean(name = "otto.health.workers.enabled")
   WorkerHeartbeats ottoWorkerHeartbeats(OttoHealthProperties properties) {
     return WorkerHeartbeats.builder().staleAfter(properties.getWorkers().getStaleAfter()).build();
   }

@@ -22,7 +22,7 @@ import java.util.Map;
 import javax.sql.DataSource;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
-import org.springframework.boot.autoconfigure.condition.ConditionalOnBooleanProperty;
+import dev.otto.spring.ConditionalOnBoolean;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
@@ -48,7 +48,7 @@ import org.springframework.util.StringUtils;
     afterName = "org.springframework.boot.jdbc.autoconfigure.DataSourceAutoConfiguration")
 @ConditionalOnWebApplication(type = ConditionalOnWebApplication.Type.SERVLET)
 @ConditionalOnClass(IdempotencyFilter.class)
-@ConditionalOnBooleanProperty(name = "otto.idempotency.enabled", matchIfMissing = true)
+@ConditionalOnBoolean(name = "otto.idempotency.enabled", matchIfMissing = true)
 @EnableConfigurationProperties({OttoIdempotencyProperties.class, OttoRedisProperties.class})
 public final class OttoIdempotencyAutoConfiguration {
 

@@ -11,7 +11,7 @@ import dev.otto.spring.OttoFilterOrder;
 import jakarta.servlet.DispatcherType;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
-import org.springframework.boot.autoconfigure.condition.ConditionalOnBooleanProperty;
+import dev.otto.spring.ConditionalOnBoolean;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnWebApplication;
@@ -31,7 +31,7 @@ import org.springframework.web.servlet.mvc.method.annotation.ResponseEntityExcep
 @AutoConfiguration(beforeName = "org.springframework.boot.webmvc.autoconfigure.WebMvcAutoConfiguration")
 @ConditionalOnWebApplication(type = ConditionalOnWebApplication.Type.SERVLET)
 @ConditionalOnClass(ProblemFilter.class)
-@ConditionalOnBooleanProperty(name = "otto.problem.enabled", matchIfMissing = true)
+@ConditionalOnBoolean(name = "otto.problem.enabled", matchIfMissing = true)
 @EnableConfigurationProperties(OttoProblemProperties.class)
 public final class OttoProblemAutoConfiguration {
 
@@ -78,7 +78,7 @@ public final class OttoProblemAutoConfiguration {
   /** Spring MVC's exceptions in the same problem format, written by the same writer. */
   @Configuration(proxyBeanMethods = false)
   @ConditionalOnClass(ResponseEntityExceptionHandler.class)
-  @ConditionalOnBooleanProperty(name = "otto.problem.mvc-exceptions", matchIfMissing = true)
+  @ConditionalOnBoolean(name = "otto.problem.mvc-exceptions", matchIfMissing = true)
   static final class MvcExceptions {
 
     // The declared type must be the @ControllerAdvice class itself: Spring MVC finds advice beans by

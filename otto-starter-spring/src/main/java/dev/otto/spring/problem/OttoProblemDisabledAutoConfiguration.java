@@ -2,7 +2,7 @@ package dev.otto.spring.problem;
 
 import dev.otto.problem.ProblemException;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
-import org.springframework.boot.autoconfigure.condition.ConditionalOnBooleanProperty;
+import dev.otto.spring.ConditionalOnBoolean;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnWebApplication;
@@ -18,7 +18,7 @@ import org.springframework.web.bind.annotation.ControllerAdvice;
 @AutoConfiguration
 @ConditionalOnWebApplication(type = ConditionalOnWebApplication.Type.SERVLET)
 @ConditionalOnClass({ProblemException.class, ControllerAdvice.class})
-@ConditionalOnBooleanProperty(name = "otto.problem.enabled", havingValue = false)
+@ConditionalOnBoolean(name = "otto.problem.enabled", havingValue = false)
 public final class OttoProblemDisabledAutoConfiguration {
 
   // The declared type must be the @ControllerAdvice class itself: Spring MVC finds advice beans by

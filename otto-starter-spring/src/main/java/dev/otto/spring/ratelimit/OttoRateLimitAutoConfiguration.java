@@ -31,7 +31,7 @@ import org.springframework.beans.factory.ListableBeanFactory;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.beans.factory.SmartInitializingSingleton;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
-import org.springframework.boot.autoconfigure.condition.ConditionalOnBooleanProperty;
+import dev.otto.spring.ConditionalOnBoolean;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnWebApplication;
@@ -55,7 +55,7 @@ import org.springframework.util.StringUtils;
 @AutoConfiguration(after = OttoProblemAutoConfiguration.class)
 @ConditionalOnWebApplication(type = ConditionalOnWebApplication.Type.SERVLET)
 @ConditionalOnClass(RateLimitFilter.class)
-@ConditionalOnBooleanProperty(name = "otto.ratelimit.enabled", matchIfMissing = true)
+@ConditionalOnBoolean(name = "otto.ratelimit.enabled", matchIfMissing = true)
 @EnableConfigurationProperties({OttoRateLimitProperties.class, OttoRedisProperties.class})
 public final class OttoRateLimitAutoConfiguration {
 

@@ -9,6 +9,7 @@ import dev.otto.problem.ProblemException;
 import dev.otto.ratelimit.RateLimiter;
 import dev.otto.ratelimit.fallback.FallbackRateLimiter;
 import dev.otto.ratelimit.redis.RedisRateLimiter;
+import dev.otto.spring.BooleanProperty;
 import java.security.Principal;
 import java.util.LinkedHashMap;
 import java.util.Locale;
@@ -139,7 +140,7 @@ public class OttoEndpoint {
   }
 
   private boolean availableAtStart(Component component) {
-    return environment.getProperty("otto." + component.id() + ".enabled", Boolean.class, true);
+    return BooleanProperty.read(environment, "otto." + component.id() + ".enabled", true);
   }
 
   private static Mode parseMode(Component component, String mode) {

@@ -5,6 +5,8 @@ import dev.otto.core.ComponentSwitch;
 import dev.otto.core.ComponentSwitches;
 import dev.otto.core.Mode;
 import dev.otto.core.micrometer.ComponentSwitchMetrics;
+import dev.otto.spring.BooleanProperty;
+import dev.otto.spring.ConditionalOnBoolean;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
@@ -29,7 +31,7 @@ public final class OttoSwitchesAutoConfiguration {
     ComponentSwitches switches = ComponentSwitches.create();
     for (ComponentSwitch component : switches.all()) {
       String prefix = "otto." + component.component().id();
-      component.setEnabled(environment.getProperty(prefix + ".enabled", Boolean.class, true));
+      component.setEnabled(BooleanProperty.read(environment, prefix + ".enabled", true));
       String mode = environment.getProperty(prefix + ".mode");
       if (mode != null) {
         component.setMode(mode(prefix + ".mode", mode, component.component()));
@@ -75,8 +77,7 @@ public final class OttoSwitchesAutoConfiguration {
    */
   @Configuration(proxyBeanMethods = false)
   @ConditionalOnClass(name = "dev.openfeature.sdk.OpenFeatureAPI")
-  @org.springframework.boot.autoconfigure.condition.ConditionalOnBooleanProperty(
-      name = "otto.switches.open-feature.enabled")
+  @ConditionalOnBoolean(name = "otto.switches.open-feature.enabled")
   static final class OpenFeature {
 
     @Bean

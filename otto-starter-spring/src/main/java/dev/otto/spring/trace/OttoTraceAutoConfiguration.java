@@ -6,7 +6,7 @@ import dev.otto.problem.trace.TraceIdFilter;
 import dev.otto.spring.OttoFilterOrder;
 import jakarta.servlet.DispatcherType;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
-import org.springframework.boot.autoconfigure.condition.ConditionalOnBooleanProperty;
+import dev.otto.spring.ConditionalOnBoolean;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnWebApplication;
@@ -26,7 +26,7 @@ import org.springframework.util.StringUtils;
 @AutoConfiguration
 @ConditionalOnWebApplication(type = ConditionalOnWebApplication.Type.SERVLET)
 @ConditionalOnClass(TraceIdFilter.class)
-@ConditionalOnBooleanProperty(name = "otto.trace.enabled", matchIfMissing = true)
+@ConditionalOnBoolean(name = "otto.trace.enabled", matchIfMissing = true)
 @EnableConfigurationProperties(OttoTraceProperties.class)
 public final class OttoTraceAutoConfiguration {
 
