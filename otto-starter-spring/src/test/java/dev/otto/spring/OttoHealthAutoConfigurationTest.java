@@ -20,6 +20,7 @@ import org.springframework.boot.availability.AvailabilityChangeEvent;
 import org.springframework.boot.availability.ReadinessState;
 import org.springframework.boot.test.context.runner.WebApplicationContextRunner;
 import org.springframework.boot.web.servlet.FilterRegistrationBean;
+import org.springframework.context.annotation.AnnotationConfigApplicationContext;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 
@@ -58,6 +59,24 @@ class OttoHealthAutoConfigurationTest {
 
           AvailabilityChangeEvent.publish(context, ReadinessState.REFUSING_TRAFFIC);
           assertThat(aggregator.readiness().ready()).isFalse();
+        });
+  }
+
+  @Test
+  void aChildContextStoppingOrClosingLeavesReadinessAlone() {
+    web.run(
+        context -> {
+          ReadinessAggregator aggregator = context.getBean(ReadinessAggregator.class);
+          AvailabilityChangeEvent.publish(context, ReadinessState.ACCEPTING_TRAFFIC);
+
+          // A child context's events reach its parent's listeners too.
+          try (AnnotationConfigApplicationContext child = new AnnotationConfigApplicationContext()) {
+            child.setParent(context.getSourceApplicationContext());
+            child.refresh();
+            AvailabilityChangeEvent.publish(child, ReadinessState.REFUSING_TRAFFIC);
+          }
+
+          assertThat(aggregator.readiness().ready()).isTrue();
         });
   }
 
