@@ -4,6 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.zaxxer.hikari.HikariDataSource;
 import dev.otto.health.HealthCheck;
+import dev.otto.health.Readiness;
+import dev.otto.health.CheckResult.Status;
 import dev.otto.health.ReadinessAggregator;
 import dev.otto.health.checks.WorkerHeartbeats;
 import dev.otto.health.micrometer.HealthMetrics;
@@ -12,10 +14,17 @@ import dev.otto.spring.problem.OttoProblemAutoConfiguration;
 import dev.otto.spring.ratelimit.OttoRateLimitAutoConfiguration;
 import dev.otto.testsupport.PostgresEndpoint;
 import dev.otto.testsupport.TestServices;
+import java.util.Map;
 import javax.sql.DataSource;
 import dev.otto.spring.switches.OttoSwitchesAutoConfiguration;
 import org.junit.jupiter.api.Test;
 import org.springframework.boot.autoconfigure.AutoConfigurations;
+import org.springframework.boot.health.autoconfigure.contributor.HealthContributorAutoConfiguration;
+import org.springframework.boot.health.autoconfigure.registry.HealthContributorRegistryAutoConfiguration;
+import org.springframework.boot.health.contributor.CompositeHealthContributor;
+import org.springframework.boot.health.contributor.Health;
+import org.springframework.boot.health.contributor.HealthContributor;
+import org.springframework.boot.health.contributor.HealthIndicator;
 import org.springframework.boot.availability.AvailabilityChangeEvent;
 import org.springframework.boot.availability.ReadinessState;
 import org.springframework.boot.test.context.runner.WebApplicationContextRunner;
@@ -110,6 +119,27 @@ class OttoHealthAutoConfigurationTest {
   }
 
   @Test
+  void actuatorIndicatorsAreNamedAsActuatorNamesThemCompositesIncluded() {
+    web.withConfiguration(
+            AutoConfigurations.of(
+                HealthContributorAutoConfiguration.class, HealthContributorRegistryAutoConfiguration.class))
+        .withUserConfiguration(Databases.class)
+        .withPropertyValues("otto.health.actuator-indicators=ping,db")
+        .run(
+            context -> {
+              assertThat(context).hasBean("pingHealthContributor").hasBean("dbHealthContributor");
+              ReadinessAggregator aggregator = context.getBean(ReadinessAggregator.class);
+              assertThat(aggregator.checkNames()).containsExactly("ping", "db");
+              AvailabilityChangeEvent.publish(context, ReadinessState.ACCEPTING_TRAFFIC);
+
+              Readiness readiness = aggregator.readiness();
+              assertThat(readiness.components().get("ping").status()).isEqualTo(Status.UP);
+              assertThat(readiness.components().get("db").status()).isEqualTo(Status.DOWN);
+              assertThat(readiness.components().get("db").error()).contains("db/secondary");
+            });
+  }
+
+  @Test
   void enabledFalseCreatesNoHealthBeans() {
     web.withPropertyValues("otto.health.enabled=false")
         .run(
@@ -130,6 +160,18 @@ class OttoHealthAutoConfigurationTest {
       dataSource.setPassword(postgres.password());
       dataSource.setMaximumPoolSize(2);
       return dataSource;
+    }
+  }
+
+  /** Two databases, registered as Actuator registers several DataSources: one composite contributor. */
+  @Configuration(proxyBeanMethods = false)
+  static class Databases {
+    @Bean
+    HealthContributor dbHealthContributor() {
+      return CompositeHealthContributor.fromMap(
+          Map.of(
+              "primary", (HealthIndicator) () -> Health.up().build(),
+              "secondary", (HealthIndicator) () -> Health.down().build()));
     }
   }
 

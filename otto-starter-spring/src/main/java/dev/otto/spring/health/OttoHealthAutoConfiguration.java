@@ -18,6 +18,7 @@ import dev.otto.spring.problem.OttoProblemAutoConfiguration;
 import dev.otto.spring.ratelimit.OttoRateLimitAutoConfiguration;
 import javax.sql.DataSource;
 import org.springframework.beans.factory.ObjectProvider;
+import org.springframework.boot.health.autoconfigure.registry.HealthContributorNameGenerator;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
 import dev.otto.spring.ConditionalOnBoolean;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
@@ -151,8 +152,13 @@ public final class OttoHealthAutoConfiguration {
     @Bean
     ActuatorHealthChecks ottoActuatorHealthChecks(
         OttoHealthProperties properties,
-        org.springframework.beans.factory.ListableBeanFactory beans) {
-      return new ActuatorHealthChecks(properties.getActuatorIndicators(), beans);
+        org.springframework.beans.factory.ListableBeanFactory beans,
+        ObjectProvider<HealthContributorNameGenerator> naming) {
+      // The same naming as Actuator's registry, so a name means what /actuator/health shows under it.
+      return new ActuatorHealthChecks(
+          properties.getActuatorIndicators(),
+          beans,
+          naming.getIfAvailable(HealthContributorNameGenerator::withoutStandardSuffixes));
     }
 
     @Bean(name = OttoReadinessHealthIndicator.NAME)
