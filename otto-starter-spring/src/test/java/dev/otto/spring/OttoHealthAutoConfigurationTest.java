@@ -5,11 +5,13 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.zaxxer.hikari.HikariDataSource;
 import dev.otto.health.HealthCheck;
 import dev.otto.health.Readiness;
+import dev.otto.health.CheckResult;
 import dev.otto.health.CheckResult.Status;
 import dev.otto.health.ReadinessAggregator;
 import dev.otto.health.checks.WorkerHeartbeats;
 import dev.otto.health.micrometer.HealthMetrics;
 import dev.otto.spring.health.OttoHealthAutoConfiguration;
+import dev.otto.spring.idempotency.OttoIdempotencyAutoConfiguration;
 import dev.otto.spring.problem.OttoProblemAutoConfiguration;
 import dev.otto.spring.ratelimit.OttoRateLimitAutoConfiguration;
 import dev.otto.testsupport.PostgresEndpoint;
@@ -102,6 +104,25 @@ class OttoHealthAutoConfigurationTest {
               assertThat(context).hasSingleBean(WorkerHeartbeats.class);
               assertThat(context.getBean(ReadinessAggregator.class).checkNames())
                   .containsExactly("database", "redis", "workers", "own");
+            });
+  }
+
+  @Test
+  void redisIsCheckedThroughTheIdempotencyStoreWhenRateLimitingIsOff() {
+    web.withConfiguration(AutoConfigurations.of(OttoIdempotencyAutoConfiguration.class))
+        .withPropertyValues(
+            "otto.redis.url=" + TestServices.redis().uri(),
+            "otto.idempotency.store=redis",
+            "otto.ratelimit.enabled=false")
+        .run(
+            context -> {
+              ReadinessAggregator aggregator = context.getBean(ReadinessAggregator.class);
+              assertThat(aggregator.checkNames()).containsExactly("redis");
+              AvailabilityChangeEvent.publish(context, ReadinessState.ACCEPTING_TRAFFIC);
+
+              CheckResult redis = aggregator.readiness().components().get("redis");
+              assertThat(redis.status()).isEqualTo(Status.UP);
+              assertThat(redis.critical()).isFalse();
             });
   }
 

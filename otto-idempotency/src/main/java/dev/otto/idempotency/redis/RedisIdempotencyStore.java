@@ -22,6 +22,7 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
+import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -191,6 +192,24 @@ public final class RedisIdempotencyStore implements IdempotencyStore, AutoClosea
     } catch (ClassCastException | IndexOutOfBoundsException | NullPointerException | IllegalArgumentException e) {
       throw unexpected("find", e);
     }
+  }
+
+  /**
+   * Checks that Redis answers on the store's own connection: one {@code PING}, not waited for, so that a
+   * readiness check (which bounds the wait) sees the Redis the store depends on without a connection of
+   * its own, for example {@code RedisPingHealthCheck.of("redis", store::probe, false)}.
+   *
+   * @return a stage completed normally when Redis answered, or exceptionally when the store is closed
+   *     ({@link IdempotencyStoreException}), not connected, or the {@code PING} failed
+   */
+  public CompletionStage<Void> probe() {
+    if (closed) {
+      return CompletableFuture.failedFuture(
+          new IdempotencyStoreException("The RedisIdempotencyStore is closed; cannot probe Redis", null));
+    }
+    return connector.connection()
+        .thenCompose(connection -> connection.async().ping())
+        .thenApply(pong -> null);
   }
 
   /**

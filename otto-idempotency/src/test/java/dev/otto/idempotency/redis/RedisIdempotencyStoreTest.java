@@ -17,6 +17,8 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterAll;
@@ -208,6 +210,23 @@ class RedisIdempotencyStoreTest {
     } finally {
       own.shutdown();
     }
+  }
+
+  @Test
+  void probesRedisOnItsOwnConnectionUntilClosed() throws Exception {
+    RedisIdempotencyStore store = store().build();
+    try {
+      store.probe().toCompletableFuture().get(5, TimeUnit.SECONDS);
+    } finally {
+      store.close();
+    }
+
+    assertThat(store.probe().toCompletableFuture())
+        .failsWithin(Duration.ofSeconds(1))
+        .withThrowableOfType(ExecutionException.class)
+        .havingCause()
+        .isInstanceOf(IdempotencyStoreException.class)
+        .withMessageContaining("closed");
   }
 
   @Test

@@ -10,13 +10,18 @@ import dev.otto.health.checks.RedisPingHealthCheck;
 import dev.otto.health.checks.WorkerHeartbeats;
 import dev.otto.health.micrometer.HealthMetrics;
 import dev.otto.health.servlet.HealthEndpointsFilter;
+import dev.otto.idempotency.IdempotencyStore;
+import dev.otto.idempotency.redis.RedisIdempotencyStore;
 import dev.otto.problem.servlet.ProblemResponseWriter;
 import dev.otto.ratelimit.RateLimiter;
 import dev.otto.ratelimit.fallback.FallbackRateLimiter;
+import dev.otto.ratelimit.redis.RedisRateLimiter;
 import dev.otto.spring.OttoFilterOrder;
 import dev.otto.spring.problem.OttoProblemAutoConfiguration;
 import dev.otto.spring.ratelimit.OttoRateLimitAutoConfiguration;
+import dev.otto.spring.idempotency.OttoIdempotencyAutoConfiguration;
 import javax.sql.DataSource;
+import org.jspecify.annotations.Nullable;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.health.autoconfigure.registry.HealthContributorNameGenerator;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
@@ -34,8 +39,8 @@ import org.springframework.util.StringUtils;
 /**
  * Liveness ({@code /health}) and readiness ({@code /ready}) for a servlet application. Readiness checks,
  * run in parallel with their own timeouts and cached: {@code database} (critical) when the application has
- * a {@link DataSource}, {@code redis} (not critical: the rate limiter falls back) when rate limiting uses
- * Redis, {@code workers} when {@code otto.health.workers.enabled}, every {@link HealthCheck} bean, and the
+ * a {@link DataSource}, {@code redis} (not critical: the rate limiter falls back) when rate limiting or the
+ * idempotency store uses Redis, {@code workers} when {@code otto.health.workers.enabled}, every {@link HealthCheck} bean, and the
  * Actuator indicators named in {@code otto.health.actuator-indicators}. Readiness is down until the
  * application accepts traffic and from the moment it starts shutting down.
  *
@@ -43,7 +48,11 @@ import org.springframework.util.StringUtils;
  * filter registration ({@value #FILTER_REGISTRATION}) back off when the application defines its own.
  */
 @AutoConfiguration(
-    after = {OttoProblemAutoConfiguration.class, OttoRateLimitAutoConfiguration.class},
+    after = {
+      OttoProblemAutoConfiguration.class,
+      OttoRateLimitAutoConfiguration.class,
+      OttoIdempotencyAutoConfiguration.class
+    },
     afterName = "org.springframework.boot.jdbc.autoconfigure.DataSourceAutoConfiguration")
 @ConditionalOnWebApplication(type = ConditionalOnWebApplication.Type.SERVLET)
 @ConditionalOnClass(ReadinessAggregator.class)
@@ -68,6 +77,7 @@ public final class OttoHealthAutoConfiguration {
       OttoHealthProperties properties,
       ObjectProvider<DataSource> dataSource,
       ObjectProvider<RateLimiter> rateLimiter,
+      ObjectProvider<IdempotencyStore> idempotencyStore,
       ObjectProvider<WorkerHeartbeats> heartbeats,
       ObjectProvider<HealthCheck> checks,
       ObjectProvider<ActuatorHealthChecks> actuatorChecks,
@@ -80,8 +90,11 @@ public final class OttoHealthAutoConfiguration {
     if (properties.isDatabase() && database != null) {
       aggregator.check(DataSourceHealthCheck.of("database", database, true));
     }
-    if (properties.isRedis() && rateLimiter.getIfUnique() instanceof FallbackRateLimiter redis) {
-      aggregator.check(RedisPingHealthCheck.of("redis", redis::probe, false));
+    if (properties.isRedis()) {
+      HealthCheck redis = redisCheck(rateLimiter.getIfUnique(), idempotencyStore.getIfUnique());
+      if (redis != null) {
+        aggregator.check(redis);
+      }
     }
     WorkerHeartbeats workers = heartbeats.getIfUnique();
     if (workers != null) {
@@ -91,6 +104,26 @@ public final class OttoHealthAutoConfiguration {
     actuatorChecks.ifAvailable(actuator -> actuator.checks().forEach(aggregator::check));
     listeners.orderedStream().forEach(aggregator::listener);
     return aggregator.build();
+  }
+
+  /**
+   * The non-critical check {@code redis} over a connection Otto already holds: the rate limiter's (its
+   * probe also proves the decision script runs), else the Redis idempotency store's; none without Redis.
+   * Not critical even for idempotency: Redis is shared by every instance, so taking each out of service
+   * would turn the keyed requests' 503s into an outage of everything.
+   */
+  private static @Nullable HealthCheck redisCheck(
+      @Nullable RateLimiter rateLimiter, @Nullable IdempotencyStore idempotencyStore) {
+    if (rateLimiter instanceof FallbackRateLimiter fallback) {
+      return RedisPingHealthCheck.of("redis", fallback::probe, false);
+    }
+    if (rateLimiter instanceof RedisRateLimiter redis) {
+      return RedisPingHealthCheck.of("redis", redis::probe, false);
+    }
+    if (idempotencyStore instanceof RedisIdempotencyStore redis) {
+      return RedisPingHealthCheck.of("redis", redis::probe, false);
+    }
+    return null;
   }
 
   @Bean
