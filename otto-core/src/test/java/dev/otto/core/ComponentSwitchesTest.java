@@ -132,6 +132,21 @@ class ComponentSwitchesTest {
   }
 
   @Test
+  void setsEnabledAndModeInOneStepWithOneNotification() {
+    ComponentSwitch rateLimiting = switches.get(Component.RATELIMIT);
+    rateLimiting.setEnabled(false);
+    List<String> seen = new ArrayList<>();
+    switches.addListener(changed -> seen.add(changed.isEnabled() + " " + changed.mode().id()));
+
+    rateLimiting.set(true, Mode.SHADOW);
+    rateLimiting.set(true, Mode.SHADOW); // no change
+    rateLimiting.set(false, Mode.ENFORCE);
+
+    assertThat(seen).containsExactly("true shadow", "false enforce");
+    assertThatNullPointerException().isThrownBy(() -> rateLimiting.set(true, null));
+  }
+
+  @Test
   void callsEveryListenerInTheOrderTheyWereAdded() {
     List<String> seen = new ArrayList<>();
     switches.addListener(changed -> seen.add("first"));

@@ -14,6 +14,7 @@ import dev.otto.core.micrometer.ComponentSwitchMetrics;
 import dev.otto.problem.ProblemException;
 import dev.otto.spring.switches.OttoEndpoint;
 import dev.otto.spring.switches.OttoSwitchesAutoConfiguration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -128,6 +129,24 @@ class OttoSwitchesAutoConfigurationTest {
 
           endpoint.change("ratelimit", "false", null, SecurityContext.NONE);
           assertThat(rateLimiting.isEnabled()).isFalse();
+        });
+  }
+
+  @Test
+  void theEndpointSwitchesEnabledAndModeTogetherInOneChange() {
+    web.run(
+        context -> {
+          OttoEndpoint endpoint = context.getBean(OttoEndpoint.class);
+          ComponentSwitches switches = context.getBean(ComponentSwitches.class);
+          endpoint.change("ratelimit", "false", null, SecurityContext.NONE);
+          List<String> seen = new ArrayList<>();
+          switches.addListener(changed -> seen.add(changed.isEnabled() + " " + changed.mode().id()));
+
+          endpoint.change("ratelimit", "true", "shadow", SecurityContext.NONE);
+          endpoint.change("ratelimit", "false", "enforce", SecurityContext.NONE);
+
+          // Never enabled and enforcing on the way: a request in between would have been rejected.
+          assertThat(seen).containsExactly("true shadow", "false enforce");
         });
   }
 

@@ -106,10 +106,12 @@ public class OttoEndpoint {
               .build());
     }
     Mode newMode = mode == null ? null : parseMode(target.component(), mode);
-    if (enabled != null) {
+    // Both in one step when both are sent: enabling in shadow mode must not enforce in between.
+    if (enabled != null && newMode != null) {
+      target.set(enabled.equals("true"), newMode);
+    } else if (enabled != null) {
       target.setEnabled(enabled.equals("true"));
-    }
-    if (newMode != null) {
+    } else if (newMode != null) {
       target.setMode(newMode);
     }
     Principal principal = security.getPrincipal();
