@@ -3,6 +3,9 @@ package dev.otto.spring;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.openfeature.sdk.EvaluationContext;
+import dev.openfeature.sdk.Hook;
+import dev.openfeature.sdk.HookContext;
 import dev.openfeature.sdk.OpenFeatureAPI;
 import dev.openfeature.sdk.providers.memory.Flag;
 import dev.openfeature.sdk.providers.memory.InMemoryProvider;
@@ -17,7 +20,9 @@ import dev.otto.spring.switches.OttoSwitchesAutoConfiguration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import org.junit.jupiter.api.Test;
+import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.actuate.endpoint.SecurityContext;
 import org.springframework.boot.autoconfigure.AutoConfigurations;
 import org.springframework.boot.test.context.runner.WebApplicationContextRunner;
@@ -170,6 +175,44 @@ class OttoSwitchesAutoConfigurationTest {
             });
   }
 
+  @Test
+  void aFlagTheProviderDoesNotKnowLeavesAChangeMadeDuringThePollAlone() {
+    web.withUserConfiguration(ModeFlagOnly.class)
+        .withPropertyValues("otto.switches.open-feature.enabled=true")
+        .run(
+            context -> {
+              ComponentSwitch rateLimiting = context.getBean(ComponentSwitches.class).get(Component.RATELIMIT);
+              assertThat(rateLimiting.isEnabled()).as("switched off by the operator during the poll").isFalse();
+              assertThat(rateLimiting.isShadow()).as("the mode flag").isTrue();
+            });
+  }
+
+  /**
+   * Knows only otto.ratelimit.mode; while otto.ratelimit.enabled is being evaluated, an operator switches
+   * rate limiting off through the endpoint.
+   */
+  @Configuration(proxyBeanMethods = false)
+  static class ModeFlagOnly {
+    @Bean
+    dev.openfeature.sdk.Client flagClient(ObjectProvider<ComponentSwitches> switches) {
+      OpenFeatureAPI api = OpenFeatureAPI.getInstance();
+      String domain = "otto-test-" + System.identityHashCode(this);
+      api.setProviderAndWait(domain, new InMemoryProvider(Map.of("otto.ratelimit.mode", Flags.flag("shadow"))));
+      dev.openfeature.sdk.Client client = api.getClient(domain);
+      client.addHooks(
+          new Hook<Object>() {
+            @Override
+            public Optional<EvaluationContext> before(HookContext<Object> flag, Map<String, Object> hints) {
+              if (flag.getFlagKey().equals("otto.ratelimit.enabled")) {
+                switches.getObject().get(Component.RATELIMIT).setEnabled(false);
+              }
+              return Optional.empty();
+            }
+          });
+      return client;
+    }
+  }
+
   @Configuration(proxyBeanMethods = false)
   static class Flags {
     @Bean
@@ -185,7 +228,7 @@ class OttoSwitchesAutoConfigurationTest {
       return api.getClient(domain);
     }
 
-    private static <T> Flag<T> flag(T value) {
+    static <T> Flag<T> flag(T value) {
       return Flag.<T>builder().variant("on", value).defaultVariant("on").build();
     }
   }

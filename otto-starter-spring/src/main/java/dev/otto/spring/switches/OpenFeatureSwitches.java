@@ -1,6 +1,8 @@
 package dev.otto.spring.switches;
 
 import dev.openfeature.sdk.Client;
+import dev.openfeature.sdk.FlagEvaluationDetails;
+import dev.openfeature.sdk.Reason;
 import dev.otto.core.ComponentSwitch;
 import dev.otto.core.ComponentSwitches;
 import dev.otto.core.Mode;
@@ -18,8 +20,9 @@ import org.springframework.context.SmartLifecycle;
  * Sets the switches from OpenFeature flags, so teams that run a flag service steer Otto from there: the
  * boolean flag {@code otto.<component>.enabled} and, for rate limiting and idempotency, the string flag
  * {@code otto.<component>.mode} ({@code enforce} or {@code shadow}). Flags are evaluated when the
- * application starts and every poll interval after; a flag the provider does not know leaves the switch
- * as it is (the current state is the default value), and an invalid mode is logged and ignored.
+ * application starts and every poll interval after. A flag the provider does not resolve (unknown, disabled
+ * or failed) leaves its field of the switch as it is, a resolved flag sets only a field it changes, and an
+ * invalid mode is logged and ignored.
  */
 final class OpenFeatureSwitches implements SmartLifecycle {
 
@@ -37,32 +40,62 @@ final class OpenFeatureSwitches implements SmartLifecycle {
     this.interval = interval;
   }
 
-  /** Evaluates every flag once and applies the changes. */
+  /**
+   * Evaluates every flag once and applies what the provider resolved. A flag it did not resolve (unknown,
+   * disabled, failed) changes nothing, and only a field whose flag differs from the switch is set, so a
+   * change an operator makes through the endpoint meanwhile is not overwritten by a copy read before.
+   */
   void apply() {
     for (ComponentSwitch component : switches.all()) {
       String prefix = "otto." + component.component().id();
       try {
-        boolean enabled = flags.getBooleanValue(prefix + ".enabled", component.isEnabled());
-        Mode mode = component.mode();
+        Boolean enabled = resolved(flags.getBooleanDetails(prefix + ".enabled", component.isEnabled()));
+        Mode mode = null;
         if (SwitchStates.hasShadowMode(component.component())) {
-          String flag = flags.getStringValue(prefix + ".mode", mode.id());
-          mode = Mode.byId(flag.toLowerCase(Locale.ROOT)).orElse(mode);
-          if (!mode.id().equalsIgnoreCase(flag)) {
-            log.warn("Ignoring OpenFeature flag {}.mode = '{}': use enforce or shadow", prefix, flag);
-          }
+          mode = mode(prefix, resolved(flags.getStringDetails(prefix + ".mode", component.mode().id())));
         }
-        if (enabled != component.isEnabled() || mode != component.mode()) {
+        boolean changeEnabled = enabled != null && enabled != component.isEnabled();
+        boolean changeMode = mode != null && mode != component.mode();
+        if (changeEnabled && changeMode) {
+          component.set(enabled, mode);
+        } else if (changeEnabled) {
           component.setEnabled(enabled);
+        } else if (changeMode) {
           component.setMode(mode);
-          audit.info(
-              "Otto component {} switched to enabled={} mode={} by OpenFeature",
-              component.component().id(), enabled, mode.id());
+        } else {
+          continue;
         }
+        audit.info(
+            "Otto component {} switched to enabled={} mode={} by OpenFeature",
+            component.component().id(), component.isEnabled(), component.mode().id());
       } catch (RuntimeException e) {
         // A flag service that fails must not take Otto down; the switch keeps its last state.
         log.warn("Could not evaluate the OpenFeature flags of {}; keeping its switch as it is", prefix, e);
       }
     }
+  }
+
+  // The default value comes back for a flag the provider does not know, has disabled or failed on; only
+  // a value the provider chose may set a switch.
+  private static <T> @Nullable T resolved(FlagEvaluationDetails<T> flag) {
+    String reason = flag.getReason();
+    if (flag.getErrorCode() != null
+        || Reason.ERROR.name().equals(reason)
+        || Reason.DISABLED.name().equals(reason)) {
+      return null;
+    }
+    return flag.getValue();
+  }
+
+  private static @Nullable Mode mode(String prefix, @Nullable String flag) {
+    if (flag == null) {
+      return null;
+    }
+    Mode mode = Mode.byId(flag.toLowerCase(Locale.ROOT)).orElse(null);
+    if (mode == null) {
+      log.warn("Ignoring OpenFeature flag {}.mode = '{}': use enforce or shadow", prefix, flag);
+    }
+    return mode;
   }
 
   @Override
