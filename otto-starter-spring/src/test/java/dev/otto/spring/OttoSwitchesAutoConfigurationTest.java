@@ -176,6 +176,18 @@ class OttoSwitchesAutoConfigurationTest {
   }
 
   @Test
+  void aFlagDoesNotSwitchOnAComponentDisabledAtStart() {
+    web.withUserConfiguration(Flags.class)
+        .withPropertyValues("otto.switches.open-feature.enabled=true", "otto.trace.enabled=false")
+        .run(
+            context -> {
+              assertThat(context.getBean(ComponentSwitches.class).get(Component.TRACE).isEnabled())
+                  .as("otto.trace.enabled=false at start, flag otto.trace.enabled=true")
+                  .isFalse();
+            });
+  }
+
+  @Test
   void aFlagTheProviderDoesNotKnowLeavesAChangeMadeDuringThePollAlone() {
     web.withUserConfiguration(ModeFlagOnly.class)
         .withPropertyValues("otto.switches.open-feature.enabled=true")
@@ -224,7 +236,8 @@ class OttoSwitchesAutoConfigurationTest {
           new InMemoryProvider(
               Map.of(
                   "otto.ratelimit.enabled", flag(false),
-                  "otto.idempotency.mode", flag("shadow"))));
+                  "otto.idempotency.mode", flag("shadow"),
+                  "otto.trace.enabled", flag(true))));
       return api.getClient(domain);
     }
 

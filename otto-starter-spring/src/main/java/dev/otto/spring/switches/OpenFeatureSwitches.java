@@ -15,12 +15,13 @@ import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.context.SmartLifecycle;
+import org.springframework.core.env.PropertyResolver;
 
 /**
  * Sets the switches from OpenFeature flags, so teams that run a flag service steer Otto from there: the
  * boolean flag {@code otto.<component>.enabled} and, for rate limiting and idempotency, the string flag
  * {@code otto.<component>.mode} ({@code enforce} or {@code shadow}). Flags are evaluated when the
- * application starts and every poll interval after. A flag the provider does not resolve (unknown, disabled
+ * application starts and every poll interval after, for the components enabled at start. A flag the provider does not resolve (unknown, disabled
  * or failed) leaves its field of the switch as it is, a resolved flag sets only a field it changes, and an
  * invalid mode is logged and ignored.
  */
@@ -31,12 +32,15 @@ final class OpenFeatureSwitches implements SmartLifecycle {
 
   private final Client flags;
   private final ComponentSwitches switches;
+  private final PropertyResolver properties;
   private final Duration interval;
   private @Nullable ScheduledExecutorService scheduler;
 
-  OpenFeatureSwitches(Client flags, ComponentSwitches switches, Duration interval) {
+  OpenFeatureSwitches(
+      Client flags, ComponentSwitches switches, PropertyResolver properties, Duration interval) {
     this.flags = flags;
     this.switches = switches;
+    this.properties = properties;
     this.interval = interval;
   }
 
@@ -47,6 +51,9 @@ final class OpenFeatureSwitches implements SmartLifecycle {
    */
   void apply() {
     for (ComponentSwitch component : switches.all()) {
+      if (!SwitchStates.availableAtStart(properties, component.component())) {
+        continue; // no beans to switch on; the endpoint refuses the same with 409
+      }
       String prefix = "otto." + component.component().id();
       try {
         Boolean enabled = resolved(flags.getBooleanDetails(prefix + ".enabled", component.isEnabled()));

@@ -9,7 +9,6 @@ import dev.otto.problem.ProblemException;
 import dev.otto.ratelimit.RateLimiter;
 import dev.otto.ratelimit.fallback.FallbackRateLimiter;
 import dev.otto.ratelimit.redis.RedisRateLimiter;
-import dev.otto.spring.BooleanProperty;
 import java.security.Principal;
 import java.util.LinkedHashMap;
 import java.util.Locale;
@@ -142,7 +141,7 @@ public class OttoEndpoint {
   }
 
   private boolean availableAtStart(Component component) {
-    return BooleanProperty.read(environment, "otto." + component.id() + ".enabled", true);
+    return SwitchStates.availableAtStart(environment, component);
   }
 
   private static Mode parseMode(Component component, String mode) {

@@ -85,10 +85,12 @@ public final class OttoSwitchesAutoConfiguration {
     OpenFeatureSwitches ottoOpenFeatureSwitches(
         ComponentSwitches switches,
         OttoSwitchesProperties properties,
+        Environment environment,
         org.springframework.beans.factory.ObjectProvider<dev.openfeature.sdk.Client> client) {
       return new OpenFeatureSwitches(
           client.getIfAvailable(() -> dev.openfeature.sdk.OpenFeatureAPI.getInstance().getClient()),
           switches,
+          environment,
           properties.getOpenFeature().getPollInterval());
     }
   }
