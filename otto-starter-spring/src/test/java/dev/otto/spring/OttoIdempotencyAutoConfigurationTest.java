@@ -8,6 +8,8 @@ import dev.otto.idempotency.jdbc.JdbcIdempotencyStore;
 import dev.otto.idempotency.memory.MemoryIdempotencyStore;
 import dev.otto.idempotency.micrometer.IdempotencyMetrics;
 import dev.otto.idempotency.redis.RedisIdempotencyStore;
+import dev.otto.idempotency.servlet.IdempotencyFilter;
+import dev.otto.idempotency.servlet.IdempotencyRule;
 import dev.otto.spring.idempotency.IdempotencyPrincipal;
 import dev.otto.spring.idempotency.OttoIdempotencyAutoConfiguration;
 import dev.otto.spring.problem.OttoProblemAutoConfiguration;
@@ -16,8 +18,11 @@ import dev.otto.testsupport.TestServices;
 import javax.sql.DataSource;
 import dev.otto.spring.switches.OttoSwitchesAutoConfiguration;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.springframework.boot.autoconfigure.AutoConfigurations;
 import org.springframework.boot.test.context.runner.WebApplicationContextRunner;
+import org.springframework.boot.test.system.CapturedOutput;
+import org.springframework.boot.test.system.OutputCaptureExtension;
 import org.springframework.boot.web.servlet.FilterRegistrationBean;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
@@ -162,6 +167,42 @@ class OttoIdempotencyAutoConfigurationTest {
               assertThat(context.getBean(IdempotencyPrincipal.class)).isSameAs(OwnBeans.PRINCIPAL);
             });
   }
+
+  @Test
+  @ExtendWith(OutputCaptureExtension.class)
+  void anApplicationIdempotencyFilterReplacesOttosRegistrationSoNoRequestIsHandledTwice(CapturedOutput output) {
+    web.withPropertyValues(PAYMENTS)
+        .withUserConfiguration(OwnFilter.class)
+        .run(context -> {
+          assertThat(context).doesNotHaveBean(OttoIdempotencyAutoConfiguration.FILTER_REGISTRATION);
+          assertThat(context).hasSingleBean(IdempotencyFilter.class);
+        });
+    assertThat(output).contains("otto.idempotency.routes [payments] are not applied");
+    web.withPropertyValues(PAYMENTS)
+        .withUserConfiguration(OwnFilterRegistration.class)
+        .run(context -> {
+          assertThat(context).doesNotHaveBean(OttoIdempotencyAutoConfiguration.FILTER_REGISTRATION);
+          assertThat(context).hasBean("myIdempotencyFilter");
+        });
+  }
+
+  @Configuration(proxyBeanMethods = false)
+  static class OwnFilter {
+    @Bean
+    IdempotencyFilter myIdempotencyFilter(IdempotencyStore store) {
+      return IdempotencyFilter.builder().store(store).rule(OWN_RULE).build();
+    }
+  }
+
+  @Configuration(proxyBeanMethods = false)
+  static class OwnFilterRegistration {
+    @Bean
+    FilterRegistrationBean<IdempotencyFilter> myIdempotencyFilter(IdempotencyStore store) {
+      return new FilterRegistrationBean<>(IdempotencyFilter.builder().store(store).rule(OWN_RULE).build());
+    }
+  }
+
+  private static final IdempotencyRule OWN_RULE = IdempotencyRule.builder().path("/own").build();
 
   @Configuration(proxyBeanMethods = false)
   static class Database {

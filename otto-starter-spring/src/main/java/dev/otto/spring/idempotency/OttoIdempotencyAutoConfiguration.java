@@ -20,7 +20,11 @@ import java.security.Principal;
 import java.util.List;
 import java.util.Map;
 import javax.sql.DataSource;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.beans.factory.ListableBeanFactory;
 import org.springframework.beans.factory.ObjectProvider;
+import org.springframework.beans.factory.SmartInitializingSingleton;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
 import dev.otto.spring.ConditionalOnBoolean;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
@@ -41,7 +45,9 @@ import org.springframework.util.StringUtils;
  * expired rows deleted every {@code otto.idempotency.jdbc.cleanup-interval}).
  *
  * <p>Active unless {@code otto.idempotency.enabled=false}. The store, the principal and the filter
- * registration ({@value #FILTER_REGISTRATION}) back off when the application defines its own.
+ * registration ({@value #FILTER_REGISTRATION}) back off when the application defines its own; the
+ * registration also backs off for any {@link IdempotencyFilter} bean of the application's, or a
+ * {@code FilterRegistrationBean<IdempotencyFilter>} of another name.
  */
 @AutoConfiguration(
     after = OttoProblemAutoConfiguration.class,
@@ -51,6 +57,8 @@ import org.springframework.util.StringUtils;
 @ConditionalOnBoolean(name = "otto.idempotency.enabled", matchIfMissing = true)
 @EnableConfigurationProperties({OttoIdempotencyProperties.class, OttoRedisProperties.class})
 public final class OttoIdempotencyAutoConfiguration {
+
+  private static final Logger log = LoggerFactory.getLogger(OttoIdempotencyAutoConfiguration.class);
 
   /** Bean name of the idempotency filter's registration, to replace or disable it. */
   public static final String FILTER_REGISTRATION = "ottoIdempotencyFilterRegistration";
@@ -112,8 +120,28 @@ public final class OttoIdempotencyAutoConfiguration {
     };
   }
 
+  /**
+   * Says so when an {@link IdempotencyFilter} of the application's replaced Otto's registration while
+   * {@code otto.idempotency.routes} are set: those routes then apply nowhere, which must not pass unseen.
+   */
+  @Bean
+  SmartInitializingSingleton ottoIdempotencyRoutesApplied(
+      OttoIdempotencyProperties properties, ListableBeanFactory beans) {
+    return () -> {
+      if (!properties.getRoutes().isEmpty() && !beans.containsBean(FILTER_REGISTRATION)) {
+        log.warn("otto.idempotency.routes {} are not applied: the application defines its own IdempotencyFilter, "
+            + "which replaces Otto's", properties.getRoutes().keySet());
+      }
+    };
+  }
+
+  // Backs off for an IdempotencyFilter of the application's, bare or registered under any name: two
+  // filters would each claim the key, and the second would answer every first request with 409.
   @Bean(name = FILTER_REGISTRATION)
-  @ConditionalOnMissingBean(name = FILTER_REGISTRATION)
+  @ConditionalOnMissingBean(
+      name = FILTER_REGISTRATION,
+      value = IdempotencyFilter.class,
+      parameterizedContainer = FilterRegistrationBean.class)
   @ConditionalOnRules(prefix = "otto.idempotency.routes", beanType = IdempotencyRule.class)
   FilterRegistrationBean<IdempotencyFilter> ottoIdempotencyFilterRegistration(
       OttoIdempotencyProperties properties,
