@@ -15,6 +15,7 @@ import dev.otto.spring.idempotency.OttoIdempotencyAutoConfiguration;
 import dev.otto.spring.problem.OttoProblemAutoConfiguration;
 import dev.otto.testsupport.PostgresEndpoint;
 import dev.otto.testsupport.TestServices;
+import java.util.List;
 import javax.sql.DataSource;
 import dev.otto.spring.switches.OttoSwitchesAutoConfiguration;
 import org.junit.jupiter.api.Test;
@@ -135,6 +136,25 @@ class OttoIdempotencyAutoConfigurationTest {
               assertThat(context.getBean(IdempotencyStore.class)).isInstanceOf(JdbcIdempotencyStore.class);
               assertThat(context).hasBean("ottoIdempotencyCleanup");
             });
+  }
+
+  @Test
+  void aCleanupIntervalThatIsNeitherZeroNorAtLeastOneMillisecondFailsStartupNamingIt() {
+    for (String interval : List.of("500us", "-1s")) {
+      web.withUserConfiguration(Database.class)
+          .withPropertyValues(
+              "otto.idempotency.store=jdbc",
+              "otto.idempotency.jdbc.create-table=true",
+              "otto.idempotency.jdbc.table-name=otto_idempotency_starter_test",
+              "otto.idempotency.jdbc.cleanup-interval=" + interval)
+          .run(
+              context ->
+                  assertThat(context.getStartupFailure())
+                      .as(interval)
+                      .rootCause()
+                      .hasMessageContaining("otto.idempotency.jdbc.cleanup-interval")
+                      .hasMessageContaining("0 (off) or at least 1ms"));
+    }
   }
 
   @Test

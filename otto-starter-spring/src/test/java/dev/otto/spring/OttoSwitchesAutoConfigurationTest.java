@@ -176,6 +176,22 @@ class OttoSwitchesAutoConfigurationTest {
   }
 
   @Test
+  void aPollIntervalBelowOneMillisecondFailsStartupNamingIt() {
+    for (String interval : List.of("0", "500us", "-1s")) {
+      web.withUserConfiguration(Flags.class)
+          .withPropertyValues(
+              "otto.switches.open-feature.enabled=true", "otto.switches.open-feature.poll-interval=" + interval)
+          .run(
+              context ->
+                  assertThat(context.getStartupFailure())
+                      .as(interval)
+                      .rootCause()
+                      .hasMessageContaining("otto.switches.open-feature.poll-interval")
+                      .hasMessageContaining("at least 1ms"));
+    }
+  }
+
+  @Test
   void aFlagDoesNotSwitchOnAComponentDisabledAtStart() {
     web.withUserConfiguration(Flags.class)
         .withPropertyValues("otto.switches.open-feature.enabled=true", "otto.trace.enabled=false")

@@ -22,7 +22,15 @@ final class ExpiredRecordCleanup implements SmartLifecycle {
   private final Duration interval;
   private @Nullable ScheduledExecutorService scheduler;
 
+  /**
+   * @throws IllegalArgumentException naming {@code otto.idempotency.jdbc.cleanup-interval} when the
+   *     interval is negative or between zero and one millisecond, the resolution it is scheduled at
+   */
   ExpiredRecordCleanup(JdbcIdempotencyStore store, Duration interval) {
+    if (!interval.isZero() && interval.compareTo(Duration.ofMillis(1)) < 0) {
+      throw new IllegalArgumentException(
+          "otto.idempotency.jdbc.cleanup-interval must be 0 (off) or at least 1ms: " + interval);
+    }
     this.store = store;
     this.interval = interval;
   }

@@ -38,6 +38,11 @@ final class OpenFeatureSwitches implements SmartLifecycle {
 
   OpenFeatureSwitches(
       Client flags, ComponentSwitches switches, PropertyResolver properties, Duration interval) {
+    // Scheduled in whole milliseconds, and a fixed delay must be positive.
+    if (interval.compareTo(Duration.ofMillis(1)) < 0) {
+      throw new IllegalArgumentException(
+          "otto.switches.open-feature.poll-interval must be at least 1ms: " + interval);
+    }
     this.flags = flags;
     this.switches = switches;
     this.properties = properties;
