@@ -3,14 +3,12 @@ package dev.otto.demo;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.IOException;
-import java.net.Socket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpRequest.BodyPublishers;
 import java.net.http.HttpResponse;
 import java.net.http.HttpResponse.BodyHandlers;
-import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.UUID;
 import org.jspecify.annotations.Nullable;
@@ -203,7 +201,7 @@ class DemoContractTest {
 
   @Test
   void aRequestTomcatRejectsBeforeAnyFilterIsStillAProblemWithATraceId() throws Exception {
-    String answer = raw("GET /health HTTP/1.1\r\nHost: x\r\nX-Bad: a\u0001b\r\nConnection: close\r\n\r\n");
+    String answer = RawHttp.malformedHeader(port);
 
     assertThat(answer).startsWith("HTTP/1.1 400");
     assertThat(answer).containsIgnoringCase("Content-Type: application/problem+json");
@@ -270,13 +268,8 @@ class DemoContractTest {
     return problem;
   }
 
-  /** Sends {@code head} as it is, byte for byte, and reads the answer until the server closes. */
   private String raw(String head) throws IOException {
-    try (Socket socket = new Socket("127.0.0.1", port)) {
-      socket.setSoTimeout(20_000);
-      socket.getOutputStream().write(head.getBytes(StandardCharsets.ISO_8859_1));
-      return new String(socket.getInputStream().readAllBytes(), StandardCharsets.ISO_8859_1);
-    }
+    return RawHttp.exchange(port, head);
   }
 
   private void isTraceId(String value) {

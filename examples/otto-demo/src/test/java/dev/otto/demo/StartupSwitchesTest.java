@@ -54,4 +54,20 @@ class StartupSwitchesTest {
       assertThat(payment.statusCode()).isEqualTo(201);
     }
   }
+
+  @Test
+  void withTraceOffAtStartARequestTomcatRejectsIsAProblemWithoutATraceId() throws Exception {
+    try (ConfigurableApplicationContext demo =
+        new SpringApplicationBuilder(OttoDemoApplication.class)
+            .properties(Map.of("server.port", "0", "otto.trace.enabled", "false"))
+            .run()) {
+      int port = ((WebServerApplicationContext) demo).getWebServer().getPort();
+
+      String answer = RawHttp.malformedHeader(port);
+
+      assertThat(answer).startsWith("HTTP/1.1 400");
+      assertThat(answer).containsIgnoringCase("Content-Type: application/problem+json");
+      assertThat(answer).doesNotContainPattern("(?i)X-Trace-Id:").doesNotContain("traceId");
+    }
+  }
 }

@@ -108,6 +108,31 @@ class SwitchesContractTest {
   }
 
   @Test
+  void whileTraceIsOffARequestTomcatRejectsGetsNoTraceId() throws Exception {
+    post("/actuator/otto/trace", "{\"enabled\": false}");
+
+    String answer = RawHttp.malformedHeader(port);
+
+    assertThat(answer).startsWith("HTTP/1.1 400");
+    assertThat(answer).containsIgnoringCase("Content-Type: application/problem+json");
+    assertThat(answer).doesNotContainPattern("(?i)X-Trace-Id:").doesNotContain("traceId");
+  }
+
+  @Test
+  void whileProblemsAreOffARequestTomcatRejectsGetsTomcatsOwnReport() throws Exception {
+    post("/actuator/otto/problem", "{\"enabled\": false}");
+
+    String answer = RawHttp.malformedHeader(port);
+
+    assertThat(answer).startsWith("HTTP/1.1 400");
+    assertThat(answer).doesNotContainPattern("(?i)application/problem\\+json").doesNotContain("\"status\"");
+    assertThat(answer).doesNotContainPattern("(?i)X-Trace-Id:");
+
+    post("/actuator/otto/problem", "{\"enabled\": true}");
+    assertThat(RawHttp.malformedHeader(port)).containsIgnoringCase("Content-Type: application/problem+json");
+  }
+
+  @Test
   void togglingUnderConcurrentLoadNeverFailsARequest() throws Exception {
     ConcurrentLinkedQueue<Integer> statuses = new ConcurrentLinkedQueue<>();
     AtomicBoolean running = new AtomicBoolean(true);

@@ -7,18 +7,23 @@ import dev.otto.problem.servlet.ExceptionMappings;
 import dev.otto.problem.servlet.ProblemFilter;
 import dev.otto.problem.servlet.ProblemListener;
 import dev.otto.problem.servlet.ProblemResponseWriter;
+import dev.otto.spring.BooleanProperty;
+import dev.otto.spring.ConditionalOnBoolean;
 import dev.otto.spring.OttoFilterOrder;
 import jakarta.servlet.DispatcherType;
+import java.util.function.BooleanSupplier;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
-import dev.otto.spring.ConditionalOnBoolean;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnWebApplication;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
+import org.springframework.boot.tomcat.ConfigurableTomcatWebServerFactory;
+import org.springframework.boot.web.server.WebServerFactoryCustomizer;
 import org.springframework.boot.web.servlet.FilterRegistrationBean;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
+import org.springframework.core.env.Environment;
 import org.springframework.web.servlet.mvc.method.annotation.ResponseEntityExceptionHandler;
 
 /**
@@ -37,6 +42,12 @@ public final class OttoProblemAutoConfiguration {
 
   /** Bean name of the problem filter's registration, to replace or disable it. */
   public static final String FILTER_REGISTRATION = "ottoProblemFilterRegistration";
+
+  /**
+   * Bean name of the Tomcat customizer that answers requests Tomcat rejects itself as problems; a bean of
+   * this name replaces it (a no-op one keeps Tomcat's own report).
+   */
+  public static final String ERROR_REPORT_CUSTOMIZER = "ottoProblemErrorReportCustomizer";
 
   @Bean
   @ConditionalOnMissingBean
@@ -93,7 +104,7 @@ public final class OttoProblemAutoConfiguration {
 
   /**
    * Requests Tomcat rejects before any filter runs (malformed header lines, too many headers) are
-   * answered as problems too, instead of Tomcat's HTML page.
+   * answered as problems too, instead of Tomcat's HTML page, following the problem and trace switches.
    */
   @Configuration(proxyBeanMethods = false)
   @ConditionalOnClass(
@@ -103,11 +114,20 @@ public final class OttoProblemAutoConfiguration {
       })
   static final class TomcatErrorReport {
 
-    @Bean
-    ProblemErrorReportCustomizer ottoProblemErrorReportCustomizer(
-        ProblemResponseWriter writer, org.springframework.core.env.Environment environment) {
+    @Bean(name = ERROR_REPORT_CUSTOMIZER)
+    @ConditionalOnMissingBean(name = ERROR_REPORT_CUSTOMIZER)
+    WebServerFactoryCustomizer<ConfigurableTomcatWebServerFactory> ottoProblemErrorReportCustomizer(
+        ProblemResponseWriter writer, ComponentSwitches switches, Environment environment) {
+      // Trace ids off at start leaves the TRACE switch on, but no filter behind it.
+      BooleanSupplier traceIds =
+          BooleanProperty.read(environment, "otto.trace.enabled", true)
+              ? switches.get(Component.TRACE)
+              : () -> false;
       return new ProblemErrorReportCustomizer(
-          writer, environment.getProperty("otto.trace.response-header", "X-Trace-Id"));
+          writer,
+          switches.get(Component.PROBLEM),
+          traceIds,
+          environment.getProperty("otto.trace.response-header", "X-Trace-Id"));
     }
   }
 

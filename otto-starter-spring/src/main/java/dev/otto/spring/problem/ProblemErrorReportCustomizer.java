@@ -1,6 +1,7 @@
 package dev.otto.spring.problem;
 
 import dev.otto.problem.servlet.ProblemResponseWriter;
+import java.util.function.BooleanSupplier;
 import org.apache.catalina.Container;
 import org.apache.catalina.Lifecycle;
 import org.apache.catalina.Valve;
@@ -18,10 +19,19 @@ final class ProblemErrorReportCustomizer
     implements WebServerFactoryCustomizer<ConfigurableTomcatWebServerFactory>, Ordered {
 
   private final ProblemResponseWriter writer;
+  private final BooleanSupplier problems;
+  private final BooleanSupplier traceIds;
   private final String traceHeader;
 
-  ProblemErrorReportCustomizer(ProblemResponseWriter writer, String traceHeader) {
+  /**
+   * @param problems whether problems are on (read on every report)
+   * @param traceIds whether trace ids are on (read on every report)
+   */
+  ProblemErrorReportCustomizer(
+      ProblemResponseWriter writer, BooleanSupplier problems, BooleanSupplier traceIds, String traceHeader) {
     this.writer = writer;
+    this.problems = problems;
+    this.traceIds = traceIds;
     this.traceHeader = traceHeader;
   }
 
@@ -50,7 +60,7 @@ final class ProblemErrorReportCustomizer
         return;
       }
     }
-    host.getPipeline().addValve(new ProblemErrorReportValve(writer, traceHeader));
+    host.getPipeline().addValve(new ProblemErrorReportValve(writer, problems, traceIds, traceHeader));
   }
 
   @Override

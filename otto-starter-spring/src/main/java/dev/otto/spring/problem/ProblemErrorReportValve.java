@@ -4,6 +4,7 @@ import dev.otto.problem.Problem;
 import dev.otto.problem.servlet.ProblemResponseWriter;
 import dev.otto.problem.trace.TraceContext;
 import java.io.IOException;
+import java.util.function.BooleanSupplier;
 import org.apache.catalina.connector.Request;
 import org.apache.catalina.connector.Response;
 import org.apache.catalina.valves.ErrorReportValve;
@@ -19,16 +20,24 @@ import org.slf4j.LoggerFactory;
  * character RFC 3986 forbids, such as {@code GET /foo|bar}, Tomcat stops parsing at once and leaves the
  * request URI {@code null}; the only copy of the target is in its localised exception message, which is not
  * read.) Nothing else of the request is quoted back.
+ *
+ * <p>It follows the switches as the filters do: while problems are switched off it writes Tomcat's plain
+ * report, as without Otto, and while trace ids are off (at start or at run time) it adds none.
  */
 final class ProblemErrorReportValve extends ErrorReportValve {
 
   private static final Logger log = LoggerFactory.getLogger(ProblemErrorReportValve.class);
 
   private final ProblemResponseWriter writer;
+  private final BooleanSupplier problems;
+  private final BooleanSupplier traceIds;
   private final String traceHeader;
 
-  ProblemErrorReportValve(ProblemResponseWriter writer, String traceHeader) {
+  ProblemErrorReportValve(
+      ProblemResponseWriter writer, BooleanSupplier problems, BooleanSupplier traceIds, String traceHeader) {
     this.writer = writer;
+    this.problems = problems;
+    this.traceIds = traceIds;
     this.traceHeader = traceHeader;
     setShowReport(false);
     setShowServerInfo(false);
@@ -36,17 +45,24 @@ final class ProblemErrorReportValve extends ErrorReportValve {
 
   @Override
   protected void report(Request request, Response response, Throwable throwable) {
+    if (!problems.getAsBoolean()) {
+      super.report(request, response, throwable);
+      return;
+    }
     int status = response.getStatus();
     if (status < 400 || response.getContentWritten() > 0 || !response.setErrorReported()) {
       return;
     }
-    String traceId =
-        TraceContext.from(request).orElseGet(TraceContext::random).traceId();
-    if (response.getHeader(traceHeader) == null) {
-      response.setHeader(traceHeader, traceId);
+    Problem.Builder problem = Problem.builder(status);
+    if (traceIds.getAsBoolean()) {
+      String traceId = TraceContext.from(request).orElseGet(TraceContext::random).traceId();
+      if (response.getHeader(traceHeader) == null) {
+        response.setHeader(traceHeader, traceId);
+      }
+      problem.extension("traceId", traceId);
     }
     try {
-      writer.write(request, response, Problem.builder(status).extension("traceId", traceId).build());
+      writer.write(request, response, problem.build());
     } catch (IOException | RuntimeException e) {
       log.debug("Could not write the error report for status {}", status, e);
     }
